@@ -1,0 +1,101 @@
+"""Settings from the environment and ``.env``.
+
+Every knob a user may need to change without editing code lives here: credentials (kept as
+``SecretStr`` so they never print), the API base URL (so the simulator can stand in), the
+database, the regions, the account's plan and the per-endpoint rate limits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from darkhorses.errors import ConfigError
+
+Plan = Literal["free", "basic", "standard", "pro"]
+PLAN_ORDER: tuple[Plan, ...] = ("free", "basic", "standard", "pro")
+
+
+def _env(name: str) -> AliasChoices:
+    """Accept both the documented environment name and the field name (for code and tests)."""
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """All runtime configuration. Built once per command by :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    racing_api_username: SecretStr | None = Field(None, validation_alias=_env("RACING_API_USERNAME"))
+    racing_api_password: SecretStr | None = Field(None, validation_alias=_env("RACING_API_PASSWORD"))
+    racing_api_base_url: str = Field(
+        "https://api.theracingapi.com", validation_alias=_env("RACING_API_BASE_URL")
+    )
+    racing_api_plan: Plan = Field("pro", validation_alias=_env("RACING_API_PLAN"))
+    racing_api_history_addon: bool = Field(False, validation_alias=_env("RACING_API_HISTORY_ADDON"))
+    racing_api_timeout_seconds: float = Field(30.0, validation_alias=_env("RACING_API_TIMEOUT_SECONDS"))
+
+    database_url: str = Field("sqlite:///darkhorses.db", validation_alias=_env("DATABASE_URL"))
+
+    regions: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["gb", "ire"], validation_alias=_env("DARKHORSES_REGIONS")
+    )
+
+    # Requests per second per endpoint family (The Racing API 2026 limits), a global cap across
+    # all endpoints, and a cap per rolling 10 s kept below Cloudflare's 100-request IP block.
+    rate_limit_default: float = Field(5.0, gt=0, validation_alias=_env("DARKHORSES_RATE_LIMIT_DEFAULT"))
+    rate_limit_racecards: float = Field(2.0, gt=0, validation_alias=_env("DARKHORSES_RATE_LIMIT_RACECARDS"))
+    rate_limit_reference: float = Field(1.0, gt=0, validation_alias=_env("DARKHORSES_RATE_LIMIT_REFERENCE"))
+    rate_limit_global: float = Field(8.0, gt=0, validation_alias=_env("DARKHORSES_RATE_LIMIT_GLOBAL"))
+    rate_limit_per_10s: int = Field(90, gt=0, le=100, validation_alias=_env("DARKHORSES_RATE_LIMIT_PER_10S"))
+    rate_limit_cooloff_seconds: float = Field(
+        300.0, ge=0, validation_alias=_env("DARKHORSES_RATE_LIMIT_COOLOFF_SECONDS")
+    )
+    max_attempts: int = Field(5, ge=1, validation_alias=_env("DARKHORSES_MAX_ATTEMPTS"))
+
+    log_dir: Path = Field(Path("logs"), validation_alias=_env("DARKHORSES_LOG_DIR"))
+    archive_dir: Path = Field(Path("archive"), validation_alias=_env("DARKHORSES_ARCHIVE_DIR"))
+    archive_enabled: bool = Field(True, validation_alias=_env("DARKHORSES_ARCHIVE"))
+
+    @field_validator("regions", mode="before")
+    @classmethod
+    def _split_regions(cls, value: object) -> object:
+        """Accept ``gb,ire`` from the environment as well as a list; codes are lower case."""
+        if isinstance(value, str):
+            value = [part for part in value.replace(" ", ",").split(",") if part]
+        if isinstance(value, list):
+            return [str(part).strip().lower() for part in value]
+        return value
+
+    @field_validator("racing_api_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    def has_credentials(self) -> bool:
+        """True when both halves of the Basic-auth pair are set and non-empty."""
+        return bool(
+            self.racing_api_username
+            and self.racing_api_password
+            and self.racing_api_username.get_secret_value()
+            and self.racing_api_password.get_secret_value()
+        )
+
+    def plan_includes(self, minimum: Plan) -> bool:
+        """Whether the configured plan is at or above ``minimum``."""
+        return PLAN_ORDER.index(self.racing_api_plan) >= PLAN_ORDER.index(minimum)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning a validation failure into one readable line (no traceback)."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ())) or "settings"
+        raise ConfigError(f"invalid setting {where.upper()}: {first.get('msg', 'invalid value')}") from None

@@ -1,0 +1,1 @@
+"""Database: schema, engines, migrations and upserts."""

@@ -1,0 +1,24 @@
+"""The root of every error DarkHorses raises on purpose.
+
+The CLI turns any ``DarkHorsesError`` into one line on stderr and a non-zero exit code, so a
+message here must make sense to a user on its own: name the problem and, where possible, the fix.
+Anything else escaping to the CLI is a bug and keeps its traceback.
+"""
+
+
+class DarkHorsesError(Exception):
+    """An expected failure with a user-facing message and a process exit code."""
+
+    exit_code: int = 1
+
+
+class ConfigError(DarkHorsesError):
+    """Settings or command-line input that cannot work (bad URL, bad date, unknown table)."""
+
+    exit_code = 2
+
+
+class DatabaseError(DarkHorsesError):
+    """The database cannot be opened, reached or written."""
+
+    exit_code = 2

@@ -1,0 +1,1 @@
+"""Fetch: turning API payloads into rows, one work unit at a time."""

@@ -1,0 +1,1 @@
+"""Operations: status, inventory, health and the scheduler worker."""

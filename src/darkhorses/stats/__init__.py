@@ -1,0 +1,1 @@
+"""Statistics: set-based SQL over the run relation."""
