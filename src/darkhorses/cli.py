@@ -6,6 +6,7 @@ into one line on stderr and the error's exit code, never a traceback.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import click
@@ -51,3 +52,84 @@ def main(
     ] = False,
 ) -> None:
     """Keep a complete, current UK & Irish racing database from The Racing API."""
+
+
+def _database_url() -> str:
+    from darkhorses.config import load_settings
+
+    return load_settings().database_url
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision (default: the newest).")] = "head",
+) -> None:
+    """Create or migrate the database schema to the newest revision (or REVISION)."""
+    from darkhorses.db import migrate
+    from darkhorses.db.engine import describe, make_engine
+
+    engine = make_engine(_database_url())
+    migrate.upgrade(engine, revision)
+    typer.echo(f"{describe(engine.url)} is at revision {migrate.current(engine)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision; 'base' removes every table.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: a downgrade drops tables and their data.")] = False,
+) -> None:
+    """Migrate the schema back to REVISION. Destroys data in the tables it drops."""
+    from darkhorses.db import migrate
+    from darkhorses.db.engine import describe, make_engine
+    from darkhorses.errors import ConfigError
+
+    if not yes:
+        raise ConfigError("a downgrade drops tables and their data; repeat with --yes to confirm")
+    engine = make_engine(_database_url())
+    migrate.downgrade(engine, revision)
+    typer.echo(f"{describe(engine.url)} is at revision {migrate.current(engine) or 'base (empty)'}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's schema revision and the newest one this version knows."""
+    from darkhorses.db import migrate
+    from darkhorses.db.engine import describe, make_engine
+
+    engine = make_engine(_database_url())
+    typer.echo(f"{describe(engine.url)}: revision {migrate.current(engine) or 'none'} (newest: {migrate.head()})")
+
+
+@app.command()
+def inventory(
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the full inventory as JSON to this file.")
+    ] = None,
+    schema_only: Annotated[
+        bool, typer.Option("--schema-only", help="Describe the schema without opening the database.")
+    ] = False,
+) -> None:
+    """List every table and column with its type and source; with a database, row counts and fill."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from darkhorses.db.engine import make_engine
+    from darkhorses.ops.inventory import build_inventory
+
+    engine = None if schema_only else make_engine(_database_url())
+    report = build_inventory(engine)
+    if json_path is not None:
+        json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    view = Table(title=f"{report['table_count']} tables, {report['column_count']} columns")
+    for heading in ("table", "columns", "rows", "filled columns"):
+        view.add_column(heading, justify="left" if heading == "table" else "right")
+    for table in report["tables"]:
+        rows = table.get("rows")
+        filled = sum(1 for c in table["columns"] if c.get("non_null")) if rows else None
+        view.add_row(table["name"], str(table["column_count"]), "-" if rows is None else str(rows),
+                     "-" if filled is None else f"{filled}/{table['column_count']}")
+    Console().print(view)
+    if json_path is not None:
+        typer.echo(f"wrote {json_path}")

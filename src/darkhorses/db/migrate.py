@@ -14,6 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
+from darkhorses.db.engine import make_engine
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -51,3 +53,10 @@ def ensure_schema(engine: Engine) -> None:
     """Upgrade to head unless the database is already there."""
     if current(engine) != head():
         upgrade(engine)
+
+
+def open_for_writing(url: str) -> Engine:
+    """The engine for a command that writes: reachable, and migrated to head."""
+    engine = make_engine(url)
+    ensure_schema(engine)
+    return engine

@@ -1,0 +1,105 @@
+"""One bulk ``INSERT ... ON CONFLICT DO UPDATE`` for both engines.
+
+The rule that matters: an upsert updates only the columns a row supplies. The results endpoint
+does not know a runner's pre-race comment, so a results row must never null it; a partial row
+leaves every other column as it was. ``created_at`` is never overwritten; ``updated_at`` is set
+whenever a row is written.
+
+Rows are grouped by the set of columns they supply (one statement shape per group) and sent with
+the driver's ``executemany`` in batches: psycopg 3 pipelines those, and sqlite3 runs them in C.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table, UniqueConstraint, func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from darkhorses.db.schema import metadata
+
+Row = Mapping[str, Any]
+DEFAULT_BATCH = 2000
+_NEVER_UPDATED = {"created_at"}
+
+
+def conflict_key(table: Table) -> tuple[str, ...]:
+    """The natural key rows are matched on: the first unique key of a table with a surrogate
+    id, otherwise the primary key."""
+    primary = tuple(c.name for c in table.primary_key)
+    if primary != ("id",) or not table.c.id.autoincrement:
+        return primary
+    for constraint in sorted(table.constraints, key=lambda con: con.name or ""):
+        if isinstance(constraint, UniqueConstraint):
+            return tuple(c.name for c in constraint.columns)
+    uniques = [c.name for c in table.columns if c.unique]
+    if uniques:
+        return (uniques[0],)
+    return primary
+
+
+def _merge_duplicates(rows: Iterable[Row], key: Sequence[str]) -> list[dict[str, Any]]:
+    """Collapse rows with the same key (later values win), as one statement may touch a row once."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        try:
+            identity = tuple(row[k] for k in key)
+        except KeyError as exc:
+            raise ValueError(f"row for upsert lacks key column {exc.args[0]!r}: {dict(row)!r}") from None
+        merged.setdefault(identity, {}).update(row)
+    return list(merged.values())
+
+
+def _statement(table: Table, columns: frozenset[str], key: Sequence[str], dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table)
+    update = {name: statement.excluded[name] for name in columns if name not in key and name not in _NEVER_UPDATED}
+    touched = table.c.get("updated_at")
+    if touched is not None and "updated_at" not in columns and touched.info.get("populated_by") == "db.upsert":
+        update["updated_at"] = func.now()
+    if not update:
+        return statement.on_conflict_do_nothing(index_elements=list(key))
+    return statement.on_conflict_do_update(index_elements=list(key), set_=update)
+
+
+def upsert(
+    connection: Connection,
+    table: Table,
+    rows: Iterable[Row],
+    *,
+    key: Sequence[str] | None = None,
+    batch_size: int = DEFAULT_BATCH,
+) -> int:
+    """Insert or update ``rows`` in ``table`` on ``key`` (default: :func:`conflict_key`).
+
+    Returns the number of distinct rows written. Runs inside the caller's transaction, so a
+    work unit's rows and its ledger entry commit together.
+    """
+    key = tuple(key or conflict_key(table))
+    merged = _merge_duplicates(rows, key)
+    groups: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row in merged:
+        groups.setdefault(frozenset(row), []).append(row)
+    dialect = connection.dialect.name
+    for columns, group in groups.items():
+        missing = columns - set(table.c.keys())
+        if missing:
+            raise ValueError(f"{table.name} has no column(s) {sorted(missing)}")
+        statement = _statement(table, columns, key, dialect)
+        for start in range(0, len(group), batch_size):
+            connection.execute(statement, group[start : start + batch_size])
+    return len(merged)
+
+
+def upsert_all(connection: Connection, rows_by_table: Mapping[Table | str, Iterable[Row]]) -> dict[str, int]:
+    """Upsert several tables in foreign-key order (parents first), whatever order they come in."""
+    by_name = {(t if isinstance(t, str) else t.name): rows for t, rows in rows_by_table.items()}
+    written: dict[str, int] = {}
+    for table in metadata.sorted_tables:
+        if table.name in by_name:
+            written[table.name] = upsert(connection, table, by_name.pop(table.name))
+    if by_name:
+        raise ValueError(f"unknown table(s) {sorted(by_name)}")
+    return written

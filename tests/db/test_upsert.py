@@ -1,0 +1,130 @@
+"""The bulk upsert on both engines: idempotent, partial, keyed on natural keys, parents first."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from darkhorses.db.schema import (
+    ra_mst_courses,
+    ra_mst_horses,
+    ra_mst_race_results,
+    ra_mst_races,
+    ra_mst_runners,
+    ra_mst_bookmakers,
+)
+from darkhorses.db.upsert import conflict_key, upsert, upsert_all
+
+COURSE = {"id": "crs_1", "name": "Ascot", "region_code": "gb", "region": "Great Britain"}
+RACE = {"id": "rac_1", "course_id": "crs_1", "date": dt.date(2025, 10, 13), "race_name": "Maiden"}
+HORSE = {"id": "hrs_1", "name": "Create"}
+
+
+def _parents(engine: Engine) -> None:
+    with engine.begin() as connection:
+        upsert_all(connection, {ra_mst_courses: [COURSE], ra_mst_races: [RACE], ra_mst_horses: [HORSE]})
+
+
+def test_conflict_keys_are_natural_keys() -> None:
+    assert conflict_key(ra_mst_runners) == ("race_id", "horse_id")
+    assert conflict_key(ra_mst_race_results) == ("race_id", "horse_id")
+    assert conflict_key(ra_mst_bookmakers) == ("code",)
+    assert conflict_key(ra_mst_courses) == ("id",)
+
+
+def test_rerun_is_idempotent(engine: Engine) -> None:
+    for _ in range(3):
+        _parents(engine)
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(ra_mst_courses)) == 1
+        assert connection.execute(select(ra_mst_courses.c.name, ra_mst_courses.c.region)).one() == ("Ascot", "Great Britain")
+
+
+def test_partial_row_keeps_the_other_columns(engine: Engine) -> None:
+    _parents(engine)
+    racecard = {"race_id": "rac_1", "horse_id": "hrs_1", "comment": "Sure to improve", "form": "1-23", "ofr": 80}
+    result = {"race_id": "rac_1", "horse_id": "hrs_1", "position": 1, "position_raw": "1", "ofr": 82}
+    with engine.begin() as connection:
+        upsert(connection, ra_mst_runners, [racecard])
+        first_id = connection.scalar(select(ra_mst_runners.c.id))
+        upsert(connection, ra_mst_runners, [result])
+    with engine.connect() as connection:
+        row = connection.execute(select(ra_mst_runners)).mappings().one()
+    assert row["id"] == first_id
+    assert (row["comment"], row["form"], row["position"], row["position_raw"], row["ofr"]) == (
+        "Sure to improve", "1-23", 1, "1", 82,
+    )
+
+
+def test_explicit_none_does_null_a_column(engine: Engine) -> None:
+    """Only the columns a row supplies change, and supplying None is a deliberate change."""
+    _parents(engine)
+    with engine.begin() as connection:
+        upsert(connection, ra_mst_courses, [{"id": "crs_1", "name": "Ascot", "region": None}])
+        assert connection.scalar(select(ra_mst_courses.c.region)) is None
+        assert connection.scalar(select(ra_mst_courses.c.region_code)) == "gb"
+
+
+def test_updated_at_moves_and_created_at_stays(engine: Engine) -> None:
+    _parents(engine)
+    past = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+    with engine.begin() as connection:
+        connection.execute(ra_mst_courses.update().values(created_at=past, updated_at=past))
+        upsert(connection, ra_mst_courses, [{**COURSE, "name": "Ascot (new)", "created_at": dt.datetime.now(dt.timezone.utc)}])
+    with engine.connect() as connection:
+        created, updated = connection.execute(select(ra_mst_courses.c.created_at, ra_mst_courses.c.updated_at)).one()
+    assert created == past
+    assert updated > past
+    assert updated.tzinfo is not None
+
+
+def test_duplicate_keys_in_one_batch_merge_with_later_values_winning(engine: Engine) -> None:
+    with engine.begin() as connection:
+        written = upsert(
+            connection,
+            ra_mst_courses,
+            [{"id": "crs_1", "name": "A", "region": "x"}, {"id": "crs_1", "name": "B"}],
+        )
+    assert written == 1
+    with engine.connect() as connection:
+        assert connection.execute(select(ra_mst_courses.c.name, ra_mst_courses.c.region)).one() == ("B", "x")
+
+
+def test_large_batches_and_mixed_shapes(engine: Engine) -> None:
+    rows = [{"id": f"crs_{i}", "name": f"Course {i}"} for i in range(5000)]
+    rows += [{"id": f"crs_{i}", "name": f"Course {i}", "region_code": "gb"} for i in range(0, 5000, 2)]
+    with engine.begin() as connection:
+        assert upsert(connection, ra_mst_courses, rows, batch_size=700) == 5000
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(ra_mst_courses)) == 5000
+        assert connection.scalar(select(func.count(ra_mst_courses.c.region_code))) == 2500
+
+
+def test_upsert_all_writes_parents_first_whatever_the_order(engine: Engine) -> None:
+    with engine.begin() as connection:
+        written = upsert_all(
+            connection,
+            {
+                ra_mst_runners: [{"race_id": "rac_1", "horse_id": "hrs_1", "number": "1"}],
+                ra_mst_horses: [HORSE],
+                ra_mst_races: [RACE],
+                ra_mst_courses: [COURSE],
+            },
+        )
+    assert written == {"ra_mst_courses": 1, "ra_mst_horses": 1, "ra_mst_races": 1, "ra_mst_runners": 1}
+
+
+def test_a_child_without_its_parent_is_refused(engine: Engine) -> None:
+    with pytest.raises(IntegrityError):
+        with engine.begin() as connection:
+            upsert(connection, ra_mst_runners, [{"race_id": "rac_missing", "horse_id": "hrs_1"}])
+
+
+def test_unknown_columns_are_refused_before_anything_is_sent(engine: Engine) -> None:
+    with pytest.raises(ValueError, match="no column"):
+        with engine.begin() as connection:
+            upsert(connection, ra_mst_courses, [{"id": "crs_1", "name": "A", "dam_region": "GB"}])

@@ -1,0 +1,103 @@
+"""The CLI shell: version, help everywhere, and one-line errors with exit code 2 for bad databases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from darkhorses import __version__
+from darkhorses.cli import app
+
+runner = CliRunner()
+
+
+def _all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append((*prefix, name))
+        if isinstance(command, click.Group):
+            found.extend(_all_commands(command, (*prefix, name)))
+    return found
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"darkhorses {__version__}"
+
+
+@pytest.mark.parametrize("path", _all_commands(get_command(app)))  # type: ignore[arg-type]
+def test_every_command_has_help(path: tuple[str, ...]) -> None:
+    command = get_command(app)
+    for name in path:
+        command = command.commands[name]  # type: ignore[attr-defined]
+    assert (command.help or "").strip(), f"darkhorses {' '.join(path)} has no help text"
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://user@localhost/db", "unsupported scheme 'mysql'"),
+        ("::not a url", "is not a database URL"),
+        ("postgresql://user:s3cretpw@127.0.0.1:1/db", "cannot open database"),
+        ("sqlite:////nonexistent-dir/x.db", "directory /nonexistent-dir does not exist"),
+        ("sqlite:////proc/darkhorses.db", "cannot open database"),
+    ],
+)
+def test_bad_database_url_is_one_line_and_exit_2(url: str, message: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert message in lines[0]
+    assert "s3cretpw" not in result.stderr + result.stdout
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_file_that_is_not_a_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"these are not the bytes of a database" * 100)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    result = runner.invoke(app, ["db", "current"])
+    assert result.exit_code == 2
+    assert "file is not a database" in result.stderr
+
+
+def test_invalid_setting_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RACING_API_PLAN", "gold")
+    result = runner.invoke(app, ["db", "current"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: invalid setting RACING_API_PLAN")
+
+
+def test_downgrade_needs_confirmation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    refused = runner.invoke(app, ["db", "downgrade", "base"])
+    assert refused.exit_code == 2 and "--yes" in refused.stderr
+    done = runner.invoke(app, ["db", "downgrade", "base", "--yes"])
+    assert done.exit_code == 0 and "base (empty)" in done.stdout
+
+
+def test_inventory_json_lists_every_column_with_its_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    out = tmp_path / "out.json"
+    result = runner.invoke(app, ["inventory", "--json", str(out)])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(out.read_text())
+    runners = next(t for t in report["tables"] if t["name"] == "ra_mst_runners")
+    assert runners["rows"] == 0
+    position = next(c for c in runners["columns"] if c["name"] == "position_raw")
+    assert position["source"] == "api" and position["api_field"] == "results[].runners[].position"
+    assert all(c["source"] for t in report["tables"] for c in t["columns"])
+    assert report["column_count"] == sum(len(t["columns"]) for t in report["tables"])
