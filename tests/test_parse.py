@@ -77,7 +77,9 @@ def _objects(node: Any) -> Iterator[dict[str, Any]]:
         yield from _objects(child)
 
 
-ALL_OBJECTS = [obj for path in sorted(FIXTURES.glob("*.json")) for obj in _objects(json.loads(path.read_text()))]
+ALL_OBJECTS = [
+    obj for path in sorted(FIXTURES.glob("*.json")) for obj in _objects(json.loads(path.read_text()))
+]
 RACES = [obj for obj in ALL_OBJECTS if "race_id" in obj and "off_dt" in obj]
 RESULT_RACES = [race for race in RACES if "winning_time_detail" in race]
 RACECARD_RACES = [race for race in RACES if "off_time" in race]
@@ -126,7 +128,13 @@ COVERAGE = [
     ("dates", parse_date, real_values("date", "dob", "change_date")),
     ("odds updated", parse_datetime, real_values("updated")),
     ("sex", sex_code, real_values("sex", "sex_code")),
-    ("regions", region_code, real_values("region", "sire_region", "dam_region", "damsire_region", "region_code", where=_is_race_or_runner)),
+    (
+        "regions",
+        region_code,
+        real_values(
+            "region", "sire_region", "dam_region", "damsire_region", "region_code", where=_is_race_or_runner
+        ),
+    ),
     ("names", split_country_suffix, real_values("horse", "name", "sire", "dam", "damsire", "course")),
 ]
 
@@ -153,12 +161,12 @@ def test_sp_decimal_matches_api_sp_dec() -> None:
         assert sp.decimal == pytest.approx(float(runner["sp_dec"]), abs=0.005 + 1e-9), runner["sp"]
 
 
-def test_exactly_one_favourite_marker_kind_per_race_and_only_on_short_prices() -> None:
+def test_favourites_have_the_shortest_price_in_each_race() -> None:
     for race in RESULT_RACES:
-        favourites = [parse_sp(r["sp"]) for r in race["runners"] if parse_sp(r["sp"]) and parse_sp(r["sp"]).is_favourite]  # type: ignore[union-attr]
+        prices = [sp for runner in race["runners"] if (sp := parse_sp(runner["sp"])) is not None]
+        favourites = [sp for sp in prices if sp.is_favourite]
         assert favourites, race["race_id"]
-        shortest = min(parse_sp(r["sp"]).decimal for r in race["runners"] if parse_sp(r["sp"]))  # type: ignore[union-attr]
-        assert all(f.decimal == shortest for f in favourites if f is not None)
+        assert {sp.decimal for sp in favourites} == {min(sp.decimal for sp in prices)}
 
 
 def test_result_furlongs_agree_between_dist_and_dist_f() -> None:
@@ -240,7 +248,8 @@ def test_gb_racecard_prizes_are_pounds() -> None:
 
 
 def test_result_runner_prizes_are_bare_for_gb() -> None:
-    prizes = [parse_money(r["prize"]) for race in RESULT_RACES if race["region"] == "GB" for r in race["runners"] if blank(r["prize"])]
+    gb_runners = [runner for race in RESULT_RACES if race["region"] == "GB" for runner in race["runners"]]
+    prizes = [parse_money(runner["prize"]) for runner in gb_runners if blank(runner["prize"])]
     assert prizes and all(p is not None and p.currency is None and p.amount > 0 for p in prizes)
 
 
@@ -254,7 +263,9 @@ def test_blank_missing(value: str | None) -> None:
     assert blank(value) is None
 
 
-@pytest.mark.parametrize(("value", "expected"), [(" PU ", "PU"), ("0", "0"), (158, "158"), (16.0, "16.0"), ("--", "--")])
+@pytest.mark.parametrize(
+    ("value", "expected"), [(" PU ", "PU"), ("0", "0"), (158, "158"), (16.0, "16.0"), ("--", "--")]
+)
 def test_blank_present(value: str | int | float, expected: str) -> None:
     assert blank(value) == expected
 
@@ -344,7 +355,17 @@ def test_unit_conversions() -> None:
 
 @pytest.mark.parametrize(
     ("value", "lbs"),
-    [("9-5", 131), ("8-10", 122), ("11-0", 154), ("10-13", 153), ("9st 5lb", 131), ("158", 158), ("9-14", None), ("-5", None), ("x", None)],
+    [
+        ("9-5", 131),
+        ("8-10", 122),
+        ("11-0", 154),
+        ("10-13", 153),
+        ("9st 5lb", 131),
+        ("158", 158),
+        ("9-14", None),
+        ("-5", None),
+        ("x", None),
+    ],
 )
 def test_weight_to_lbs(value: str, lbs: int | None) -> None:
     assert weight_to_lbs(value) == lbs
@@ -402,7 +423,9 @@ def test_favourite_flag() -> None:
     assert not parse_sp("9/4").is_favourite  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize(("value", "odds"), [("3.25", 3.25), ("1.80", 1.8), ("101.00", 101.0), ("0.5", None), ("-", None)])
+@pytest.mark.parametrize(
+    ("value", "odds"), [("3.25", 3.25), ("1.80", 1.8), ("101.00", 101.0), ("0.5", None), ("-", None)]
+)
 def test_decimal_odds(value: str, odds: float | None) -> None:
     assert decimal_odds(value) == odds
 
@@ -578,14 +601,25 @@ def test_off_datetime_from_date_and_clock() -> None:
     assert off_datetime("", "2:12") is None
 
 
-@pytest.mark.parametrize(("value", "expected"), [("2025-10-13", date(2025, 10, 13)), ("2025-02-30", None), ("20251013", None), ("", None)])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("2025-10-13", date(2025, 10, 13)), ("2025-02-30", None), ("20251013", None), ("", None)],
+)
 def test_parse_date(value: str, expected: date | None) -> None:
     assert parse_date(value) == expected
 
 
 @pytest.mark.parametrize(
     ("value", "code"),
-    [("GB", "gb"), ("gb", "gb"), ("IRE", "ire"), (" FR ", "fr"), ("Great Britain", None), ("G1", None), ("", None)],
+    [
+        ("GB", "gb"),
+        ("gb", "gb"),
+        ("IRE", "ire"),
+        (" FR ", "fr"),
+        ("Great Britain", None),
+        ("G1", None),
+        ("", None),
+    ],
 )
 def test_region_code(value: str, code: str | None) -> None:
     assert region_code(value) == code
@@ -610,7 +644,19 @@ def test_split_country_suffix(value: str, expected: tuple[str, str | None] | Non
 
 @pytest.mark.parametrize(
     ("value", "code"),
-    [("colt", "C"), ("filly", "F"), ("Gelding", "G"), ("mare", "M"), ("horse", "H"), ("rig", "R"), ("C", "C"), ("f", "F"), ("M", "M"), ("X", None), ("", None)],
+    [
+        ("colt", "C"),
+        ("filly", "F"),
+        ("Gelding", "G"),
+        ("mare", "M"),
+        ("horse", "H"),
+        ("rig", "R"),
+        ("C", "C"),
+        ("f", "F"),
+        ("M", "M"),
+        ("X", None),
+        ("", None),
+    ],
 )
 def test_sex_code(value: str, code: str | None) -> None:
     assert sex_code(value) == code
@@ -666,7 +712,10 @@ def test_parsers_never_raise_on_racing_looking_text(text: str) -> None:
         parser(text)
 
 
-@given(token=st.sampled_from(sorted(parse.MISSING_TOKENS)), left=st.text(" \t\n", max_size=3), right=st.text(" \t\n", max_size=3))
+SPACE = st.text(" \t\n", max_size=3)
+
+
+@given(token=st.sampled_from(sorted(parse.MISSING_TOKENS)), left=SPACE, right=SPACE)
 def test_missing_tokens_are_missing_for_every_parser(token: str, left: str, right: str) -> None:
     for parser in TEXT_PARSERS:
         assert parser(left + token + right) is None, parser.__name__
@@ -674,7 +723,8 @@ def test_missing_tokens_are_missing_for_every_parser(token: str, left: str, righ
 
 @given(miles=st.integers(0, 5), furlongs=st.integers(0, 7), half=st.booleans(), yards=st.integers(0, 219))
 def test_distance_string_to_yards(miles: int, furlongs: int, half: bool, yards: int) -> None:
-    text = (f"{miles}m" if miles else "") + (f"{furlongs}{'½' if half else ''}f" if furlongs or half else "") + (f"{yards}y" if yards else "")
+    furlong_part = f"{furlongs}{'½' if half else ''}f" if furlongs or half else ""
+    text = (f"{miles}m" if miles else "") + furlong_part + (f"{yards}y" if yards else "")
     expected = miles * 1760 + furlongs * 220 + (110 if half else 0) + yards
     if not text:
         assert distance_to_yards(text) is None
@@ -686,7 +736,8 @@ def test_distance_string_to_yards(miles: int, furlongs: int, half: bool, yards: 
 @given(furlongs=st.floats(0, 50, allow_nan=False))
 def test_furlongs_yards_round_trip(furlongs: float) -> None:
     assert math.isclose(yards_to_furlongs(furlongs_to_yards(furlongs)), furlongs, abs_tol=1e-9)
-    assert math.isclose(furlongs_to_metres(furlongs), yards_to_metres(furlongs_to_yards(furlongs)), abs_tol=1e-9)
+    via_yards = yards_to_metres(furlongs_to_yards(furlongs))
+    assert math.isclose(furlongs_to_metres(furlongs), via_yards, abs_tol=1e-9)
 
 
 @given(half_furlongs=st.integers(0, 80))
@@ -704,7 +755,11 @@ def test_stones_pounds(stones: int, pounds: int) -> None:
     assert weight_to_lbs(f"{stones}-{pounds}") == 14 * stones + pounds
 
 
-@given(numerator=st.integers(1, 1000), denominator=st.integers(1, 100), mark=st.sampled_from(["", "F", "JF", "J", "CF", "C"]))
+@given(
+    numerator=st.integers(1, 1000),
+    denominator=st.integers(1, 100),
+    mark=st.sampled_from(["", "F", "JF", "J", "CF", "C"]),
+)
 def test_sp_decimal_is_one_plus_fraction(numerator: int, denominator: int, mark: str) -> None:
     sp = parse_sp(f"{numerator}/{denominator}{mark}")
     assert sp is not None
@@ -745,13 +800,16 @@ def test_off_time_rule_stays_inside_the_racing_day(hour: int, minute: int) -> No
     assert clock.minute == minute and clock.hour % 12 == hour % 12
 
 
-@given(moment=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.just(timezone.utc)))
+UTC_MOMENTS = st.datetimes(datetime(2000, 1, 1), datetime(2035, 12, 31), timezones=st.just(timezone.utc))
+
+
+@given(moment=UTC_MOMENTS)
 def test_local_date_and_time_round_trips(moment: datetime) -> None:
     day, clock = local_date_and_time(moment)
-    back = datetime.combine(day, clock, tzinfo=UK)
-    assert back == moment or back.fold != moment.astimezone(UK).fold  # only the autumn repeated hour is ambiguous
+    fold = moment.astimezone(UK).fold  # which of the autumn's two 01:xx hours
+    assert datetime.combine(day, clock, tzinfo=UK).replace(fold=fold) == moment
 
 
-@given(moment=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.just(timezone.utc)))
+@given(moment=UTC_MOMENTS)
 def test_parse_datetime_round_trips_iso(moment: datetime) -> None:
     assert parse_datetime(moment.isoformat()) == moment
