@@ -1,0 +1,123 @@
+"""Client-side rate limiting shared by every concurrent request of a client.
+
+A request may start only when three budgets all allow it: its endpoint's token bucket (racecard
+lists 2/s, courses and regions 1/s, everything else 5/s by default), a global bucket across all
+endpoints, and a sliding 10-second window kept below Cloudflare's 100-request IP block.
+
+The limiter spaces request *starts*; it never waits for responses. With 300 ms of latency and
+5/s, about two requests are in flight at once, which is what keeps the limit busy. Buckets hold
+one token, so there are no bursts above the configured rate. Waiters on the same endpoint queue
+in arrival order behind one lock, so a crowd of tasks does not wake up at every free slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+
+from darkhorses.config import Settings
+from darkhorses.racing_api.clock import Clock, SystemClock
+from darkhorses.racing_api.endpoints import RateFamily
+
+WINDOW_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Requests per second per endpoint family, a global cap, and a cap per 10 s window."""
+
+    default: float = 5.0
+    racecards: float = 2.0
+    reference: float = 1.0
+    global_: float = 8.0
+    per_10s: int = 90
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimits:
+        return cls(
+            default=settings.rate_limit_default,
+            racecards=settings.rate_limit_racecards,
+            reference=settings.rate_limit_reference,
+            global_=settings.rate_limit_global,
+            per_10s=settings.rate_limit_per_10s,
+        )
+
+    def rate(self, family: RateFamily) -> float:
+        return {"racecards": self.racecards, "reference": self.reference, "default": self.default}[family]
+
+
+class TokenBucket:
+    """A bucket of one token refilled at ``rate`` per second: starts spaced ``1/rate`` apart."""
+
+    def __init__(self, rate: float, now: float) -> None:
+        self.rate = rate
+        self._tokens = 1.0
+        self._updated = now
+
+    def wait(self, now: float) -> float:
+        """Seconds until a token is available (0 when one is)."""
+        self._tokens = min(1.0, self._tokens + (now - self._updated) * self.rate)
+        self._updated = now
+        return 0.0 if self._tokens >= 1.0 else (1.0 - self._tokens) / self.rate
+
+    def take(self) -> None:
+        self._tokens -= 1.0
+
+
+class SlidingWindow:
+    """At most ``count`` starts in any ``seconds``-long window."""
+
+    def __init__(self, count: int, seconds: float = WINDOW_SECONDS) -> None:
+        self.count = count
+        self.seconds = seconds
+        self._starts: deque[float] = deque()
+
+    def wait(self, now: float) -> float:
+        while self._starts and self._starts[0] <= now - self.seconds:
+            self._starts.popleft()
+        return 0.0 if len(self._starts) < self.count else self._starts[0] + self.seconds - now
+
+    def record(self, now: float) -> None:
+        self._starts.append(now)
+
+
+class RateLimiter:
+    """The one gate every request of a client passes through (see the module docstring)."""
+
+    def __init__(self, limits: RateLimits | None = None, clock: Clock | None = None) -> None:
+        self.limits = limits or RateLimits()
+        self.clock: Clock = clock or SystemClock()
+        now = self.clock.now()
+        self._global = TokenBucket(self.limits.global_, now)
+        self._window = SlidingWindow(self.limits.per_10s)
+        self._buckets: dict[str, TokenBucket] = {}
+        self._queues: dict[str, asyncio.Lock] = {}
+        self._paused_until = float("-inf")
+
+    async def acquire(self, endpoint: str, family: RateFamily) -> None:
+        """Wait until a request to ``endpoint`` (a route template) may start, and count it."""
+        if endpoint not in self._buckets:
+            self._buckets[endpoint] = TokenBucket(self.limits.rate(family), self.clock.now())
+            self._queues[endpoint] = asyncio.Lock()
+        bucket = self._buckets[endpoint]
+        async with self._queues[endpoint]:
+            while True:
+                now = self.clock.now()
+                wait = max(
+                    self._paused_until - now, bucket.wait(now), self._global.wait(now), self._window.wait(now)
+                )
+                if wait <= 0:
+                    bucket.take()
+                    self._global.take()
+                    self._window.record(now)
+                    return
+                await self.clock.sleep(wait)
+
+    def pause(self, seconds: float) -> None:
+        """Hold every request for ``seconds`` (a server-requested wait or a 429 cool-off)."""
+        self._paused_until = max(self._paused_until, self.clock.now() + seconds)
+
+    @property
+    def paused_until(self) -> float:
+        return self._paused_until
