@@ -164,6 +164,18 @@ ra_mst_bookmakers = Table(
 _PEOPLE_BY = "stats.people"
 
 
+def _market_columns(by: str) -> list[Column]:
+    """SP-based A/E (a ratio, 1.000 = par), level-stakes P/L and the share of runs with an SP.
+
+    Not in the previous system's tables; STATISTICS.md §2.4/§2.6 adds them to every record.
+    """
+    return [
+        calculated("ae_index", num(8, 3), by),
+        calculated("profit_loss_1u", num(12, 2), by),
+        calculated("sp_coverage", num(5, 3), by),
+    ]
+
+
 def _people_table(name: str, prefix: str, starts: str, start: str, recent: str, *extra: Column) -> Table:
     """Jockeys, trainers and owners share one shape; only the word for a start differs.
 
@@ -185,6 +197,9 @@ def _people_table(name: str, prefix: str, starts: str, start: str, recent: str, 
         calculated("total_thirds", Integer, _PEOPLE_BY),
         calculated("win_rate", num(5, 2), _PEOPLE_BY),
         calculated("place_rate", num(5, 2), _PEOPLE_BY),
+        *_market_columns(_PEOPLE_BY),
+        calculated("ew_places", Integer, _PEOPLE_BY),
+        calculated("ew_place_rate", num(5, 2), _PEOPLE_BY),
         system("stats_updated_at", UTCDateTime, by=_PEOPLE_BY),
         calculated(f"last_{start}_date", Date, _PEOPLE_BY),
         calculated("last_win_date", Date, _PEOPLE_BY),
@@ -258,6 +273,8 @@ def _pedigree_table(name: str, kind: str) -> Table:
         calculated("progeny_winners", Integer, _PEDIGREE_BY),
         calculated("overall_win_percent", num(), _PEDIGREE_BY),
         calculated("overall_ae_index", num(), _PEDIGREE_BY),
+        calculated("profit_loss_1u", num(12, 2), _PEDIGREE_BY),
+        calculated("sp_coverage", num(5, 3), _PEDIGREE_BY),
         calculated("best_class", Text, _PEDIGREE_BY),
         calculated("best_class_ae", num(), _PEDIGREE_BY),
         calculated("best_distance", Text, _PEDIGREE_BY),
@@ -674,6 +691,7 @@ ra_performance_by_distance = Table(
     calculated("entity_id", Text, _SUPPLEMENTARY_BY, nullable=False),
     calculated("distance_yards", Integer, _SUPPLEMENTARY_BY, nullable=False),
     calculated("distance_display", Text, _SUPPLEMENTARY_BY),
+    calculated("distance_band", Text, _SUPPLEMENTARY_BY),
     *_performance_columns(),
     calculated("best_time_seconds", num(), _SUPPLEMENTARY_BY),
     calculated("avg_time_seconds", num(), _SUPPLEMENTARY_BY),
