@@ -52,9 +52,11 @@ def _merge_duplicates(rows: Iterable[Row], key: Sequence[str]) -> list[dict[str,
     return list(merged.values())
 
 
-def _statement(table: Table, columns: frozenset[str], key: Sequence[str], dialect: str) -> Any:
+def _statement(table: Table, columns: frozenset[str], key: Sequence[str], dialect: str, update_existing: bool) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table)
+    if not update_existing:
+        return statement.on_conflict_do_nothing(index_elements=list(key))
     update = {name: statement.excluded[name] for name in columns if name not in key and name not in _NEVER_UPDATED}
     touched = table.c.get("updated_at")
     if touched is not None and "updated_at" not in columns and touched.info.get("populated_by") == "db.upsert":
@@ -71,11 +73,14 @@ def upsert(
     *,
     key: Sequence[str] | None = None,
     batch_size: int = DEFAULT_BATCH,
+    update_existing: bool = True,
 ) -> int:
     """Insert or update ``rows`` in ``table`` on ``key`` (default: :func:`conflict_key`).
 
-    Returns the number of distinct rows written. Runs inside the caller's transaction, so a
-    work unit's rows and its ledger entry commit together.
+    With ``update_existing=False`` rows that already exist are left alone (parents another
+    endpoint owns: create if missing, never overwrite). Returns the number of distinct rows
+    sent. Runs inside the caller's transaction, so a work unit's rows and its ledger entry
+    commit together.
     """
     key = tuple(key or conflict_key(table))
     merged = _merge_duplicates(rows, key)
@@ -87,19 +92,22 @@ def upsert(
         missing = columns - set(table.c.keys())
         if missing:
             raise ValueError(f"{table.name} has no column(s) {sorted(missing)}")
-        statement = _statement(table, columns, key, dialect)
+        statement = _statement(table, columns, key, dialect, update_existing)
         for start in range(0, len(group), batch_size):
             connection.execute(statement, group[start : start + batch_size])
     return len(merged)
 
 
-def upsert_all(connection: Connection, rows_by_table: Mapping[Table | str, Iterable[Row]]) -> dict[str, int]:
+def upsert_all(
+    connection: Connection, rows_by_table: Mapping[Table | str, Iterable[Row]], *, update_existing: bool = True
+) -> dict[str, int]:
     """Upsert several tables in foreign-key order (parents first), whatever order they come in."""
     by_name = {(t if isinstance(t, str) else t.name): rows for t, rows in rows_by_table.items()}
     written: dict[str, int] = {}
     for table in metadata.sorted_tables:
         if table.name in by_name:
-            written[table.name] = upsert(connection, table, by_name.pop(table.name))
+            rows = by_name.pop(table.name)
+            written[table.name] = upsert(connection, table, rows, update_existing=update_existing)
     if by_name:
         raise ValueError(f"unknown table(s) {sorted(by_name)}")
     return written

@@ -107,30 +107,38 @@ def _without_none_keys(row: Row) -> Row:
     return {key: value for key, value in row.items() if value is not None}
 
 
+def _parent(batch: Batch, table: str, entity_id: str | None, values: Row) -> None:
+    """A jockey, trainer, owner, sire, dam or damsire a runner refers to. Without a name the id
+    itself stands in, as a stub only, so the foreign key holds and a later named sighting wins."""
+    if not entity_id:
+        return
+    if values.get("name"):
+        batch.upserts[table].append(_without_none_keys({"id": entity_id, **values}))
+    else:
+        batch.stubs[table].append({"id": entity_id, "name": entity_id})
+
+
 def _people(batch: Batch, runner: RacecardRunner | ResultRunner) -> None:
     for table, id_key, name_key in (
         ("ra_mst_jockeys", "jockey_id", "jockey"),
         ("ra_mst_trainers", "trainer_id", "trainer"),
         ("ra_mst_owners", "owner_id", "owner"),
     ):
-        entity_id = getattr(runner, id_key)
-        name = getattr(runner, name_key)
-        if entity_id and name:
-            batch.upserts[table].append({"id": entity_id, "name": name})
+        _parent(batch, table, getattr(runner, id_key), {"name": getattr(runner, name_key)})
 
 
 def _pedigree_parents(batch: Batch, source: ApiModel, regions: dict[str, str | None] | None = None) -> None:
     for kind, table in (("sire", "ra_mst_sires"), ("dam", "ra_mst_dams"), ("damsire", "ra_mst_damsires")):
-        entity_id = getattr(source, f"{kind}_id")
         name, region = _name_and_region(getattr(source, kind), (regions or {}).get(kind))
-        if entity_id and name:
-            batch.upserts[table].append(_without_none_keys({"id": entity_id, "name": name, "region": region}))
+        _parent(batch, table, getattr(source, f"{kind}_id"), {"name": name, "region": region})
 
 
 def _course_stub(batch: Batch, course_id: str | None, course: str | None, region: str | None) -> None:
     name, _ = _name_and_region(course)
-    if course_id and name:
-        batch.stubs["ra_mst_courses"].append({"id": course_id, "name": name, "region_code": parse.region_code(region)})
+    if course_id:
+        batch.stubs["ra_mst_courses"].append(
+            {"id": course_id, "name": name or course_id, "region_code": parse.region_code(region)}
+        )
 
 
 def _race_common(batch: Batch, item: Racecard | Result, off_time_raw: str | None) -> Row:

@@ -1,0 +1,123 @@
+"""Write a :class:`~darkhorses.ingest.transform.Batch` inside the caller's transaction.
+
+The order is what keeps foreign keys and ownership right: stubs (parents another endpoint owns,
+created only if missing), then upserts in foreign-key order, then updates of existing rows, then
+the rows whose keys only the database knows (odds need bookmaker ids, supplementary records need
+runner ids). A resulted race finally marks the declared runners that did not start as
+non-runners, which the results payload only mentions as text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import and_, bindparam, exists, select, tuple_
+from sqlalchemy.engine import Connection
+
+from darkhorses.db.schema import (
+    metadata,
+    ra_mst_bookmakers,
+    ra_mst_race_results,
+    ra_mst_runners,
+    ra_runner_odds,
+    ra_runner_supplementary,
+)
+from darkhorses.db.upsert import upsert, upsert_all
+from darkhorses.ingest.transform import Batch
+
+_IN_CHUNK = 500
+"""Keys per IN list: well under SQLite's bound-parameter limit."""
+
+
+def _chunks(values: list[Any]) -> list[list[Any]]:
+    return [values[start : start + _IN_CHUNK] for start in range(0, len(values), _IN_CHUNK)]
+
+
+def write_batch(connection: Connection, batch: Batch) -> Counter[str]:
+    """Apply every row of ``batch``; returns rows written per table."""
+    written: Counter[str] = Counter()
+    written.update(upsert_all(connection, batch.stubs, update_existing=False))
+    written.update(upsert_all(connection, batch.upserts))
+    for table_name, rows in batch.updates.items():
+        written[table_name] += _update_by_primary_key(connection, table_name, rows)
+    written["ra_runner_odds"] += _write_odds(connection, batch.odds)
+    written["ra_runner_supplementary"] += _replace_supplementary(connection, batch.supplementary)
+    resulted = [row["id"] for row in batch.upserts.get("ra_mst_races", []) if row.get("has_result")]
+    _mark_non_runners(connection, resulted)
+    return +written
+
+
+def _update_by_primary_key(connection: Connection, table_name: str, rows: list[dict[str, Any]]) -> int:
+    table = metadata.tables[table_name]
+    key = [column.name for column in table.primary_key]
+    by_shape: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_shape.setdefault(frozenset(row), []).append(row)
+    for shape, group in by_shape.items():
+        statement = (
+            table.update()
+            .where(and_(*(table.c[name] == bindparam(f"key_{name}") for name in key)))
+            .values({name: bindparam(f"new_{name}") for name in shape if name not in key})
+        )
+        params = [
+            {**{f"key_{name}": row[name] for name in key}, **{f"new_{k}": v for k, v in row.items() if k not in key}}
+            for row in group
+        ]
+        connection.execute(statement, params)
+    return len(rows)
+
+
+def _write_odds(connection: Connection, rows: list[dict[str, Any]]) -> int:
+    if not rows:
+        return 0
+    codes = sorted({row["bookmaker_code"] for row in rows})
+    ids = {
+        code: bookmaker_id
+        for chunk in _chunks(codes)
+        for bookmaker_id, code in connection.execute(
+            select(ra_mst_bookmakers.c.id, ra_mst_bookmakers.c.code).where(ra_mst_bookmakers.c.code.in_(chunk))
+        )
+    }
+    resolved = [
+        {**{k: v for k, v in row.items() if k != "bookmaker_code"}, "bookmaker_id": ids[row["bookmaker_code"]]}
+        for row in rows
+    ]
+    return upsert(connection, ra_runner_odds, resolved)
+
+
+def _replace_supplementary(connection: Connection, rows: list[dict[str, Any]]) -> int:
+    """Replace the supplementary records of every runner in ``rows`` with exactly these."""
+    if not rows:
+        return 0
+    pairs = sorted({(row["race_id"], row["horse_id"]) for row in rows})
+    runner_ids: dict[tuple[str, str], int] = {}
+    for chunk in _chunks(pairs):
+        query = select(ra_mst_runners.c.id, ra_mst_runners.c.race_id, ra_mst_runners.c.horse_id).where(
+            tuple_(ra_mst_runners.c.race_id, ra_mst_runners.c.horse_id).in_(chunk)
+        )
+        runner_ids.update({(race, horse): runner for runner, race, horse in connection.execute(query)})
+    for chunk in _chunks(sorted(runner_ids.values())):
+        connection.execute(ra_runner_supplementary.delete().where(ra_runner_supplementary.c.runner_id.in_(chunk)))
+    resolved = [
+        {
+            **{k: v for k, v in row.items() if k not in ("race_id", "horse_id")},
+            "runner_id": runner_ids[(row["race_id"], row["horse_id"])],
+        }
+        for row in rows
+    ]
+    return upsert(connection, ra_runner_supplementary, resolved)
+
+
+def _mark_non_runners(connection: Connection, race_ids: list[str]) -> None:
+    """Declared runners of a resulted race with no result row did not start."""
+    started = exists().where(
+        ra_mst_race_results.c.race_id == ra_mst_runners.c.race_id,
+        ra_mst_race_results.c.horse_id == ra_mst_runners.c.horse_id,
+    )
+    for chunk in _chunks(race_ids):
+        connection.execute(
+            ra_mst_runners.update()
+            .where(ra_mst_runners.c.race_id.in_(chunk), ~started)
+            .values(is_non_runner=True, is_scratched=True)
+        )
