@@ -1,0 +1,359 @@
+"""The people and horses of the synthetic world, each generated on demand from its id.
+
+Horses come in foal-year cohorts. A horse's number encodes its cohort and index
+(``hrs_<10_000_000 + (year - 1965) * 100_000 + index>``), so any id can be turned back into the
+horse without a stored database, and a sire/dam/damsire id (``sir_N``/``dam_N``/``dsi_N``) is the
+horse ``hrs_N``. The first indices of a cohort are the colts that go to stud and the fillies that
+become broodmares; so every pedigree is made of real horses of the same world.
+
+Each cohort also keeps a cheap table of who races where and when (flat or jumps, country of
+training, first and last racing age). Day generation samples runners from that table without
+building full horse profiles for horses it rejects.
+
+Hidden edges give analysts something to find: some stallions pass on more ability than their
+progeny's ratings show, and some jockeys ride better than the market allows for. Neither edge is
+visible to the simulated market that sets the starting prices, so their A/E sits above 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+
+from darkhorses.simulator import names
+from darkhorses.simulator.rng import entity_stream, stream
+
+FIRST_COHORT = 1965
+COHORT_SIZE = 9000
+HORSE_BASE = 10_000_000
+COHORT_STRIDE = 100_000
+STALLIONS = 60
+MARES_END = 2400
+JOCKEY_BASE, JOCKEYS = 300_000, 1600
+TRAINER_BASE, TRAINERS = 100_000, 1000
+OWNER_BASE, OWNERS = 1_000_000, 8000
+
+FLAT, JUMPS = "F", "J"
+TRAIN_REGIONS = {FLAT: (("GB", 0.6), ("IRE", 0.27), ("FR", 0.06), ("USA", 0.035), ("AUS", 0.035)),
+                 JUMPS: (("GB", 0.66), ("IRE", 0.3), ("FR", 0.04))}
+BREED_REGIONS = (("GB", 0.45), ("IRE", 0.4), ("FR", 0.1), ("USA", 0.03), ("GER", 0.02))
+COLOURS = (("b", "B", 0.55), ("br", "BR", 0.12), ("ch", "CH", 0.2), ("gr", "GR", 0.1), ("bl", "BL", 0.03))
+_HORSE, _STUD, _JOCKEY, _TRAINER, _OWNER = range(1, 6)
+HEADGEAR = ("p", "b", "h", "t", "v", "tp", "hp", "ht", "bt", "vt")
+
+
+def _weighted(rng_value: float, table: tuple[tuple[str, float], ...]) -> str:
+    """Pick from ``(value, weight)`` pairs whose weights sum to 1 with one uniform draw."""
+    for value, weight in table:
+        rng_value -= weight
+        if rng_value < 0:
+            return value
+    return table[-1][0]
+
+
+def horse_number(year: int, index: int) -> int:
+    """The number behind ``hrs_N`` for a cohort and index."""
+    return HORSE_BASE + (year - FIRST_COHORT) * COHORT_STRIDE + index
+
+
+def split_horse_number(num: int) -> tuple[int, int] | None:
+    """Cohort year and index of a horse number, or None when no such horse can exist."""
+    offset = num - HORSE_BASE
+    if offset < 0:
+        return None
+    cohort, index = divmod(offset, COHORT_STRIDE)
+    if index >= COHORT_SIZE:
+        return None
+    return FIRST_COHORT + cohort, index
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A jockey, trainer or owner. ``skill`` is seen by the market; ``edge`` is not."""
+
+    id: str
+    name: str
+    region: str
+    code: str
+    first_year: int
+    last_year: int
+    skill: float = 0.0
+    edge: float = 0.0
+    claim: int = 0
+    location: str = ""
+
+    def claim_in(self, year: int) -> int:
+        """Apprentice/conditional allowance: 7, 5, 3 lb in the first seasons, then none."""
+        if not self.claim:
+            return 0
+        season = year - self.first_year
+        return (7, 5, 3)[season] if season < 3 else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Cohort:
+    """Who races where and when, for one foal year; index-aligned lists."""
+
+    year: int
+    code: tuple[str, ...]
+    region: tuple[str, ...]
+    female: tuple[bool, ...]
+    first_age: tuple[int, ...]
+    last_age: tuple[int, ...]
+    pools: dict[tuple[str, int, str], tuple[int, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Horse:
+    """Everything fixed about a horse for life. Names never carry the country suffix here."""
+
+    num: int
+    name: str
+    year: int
+    index: int
+    breed_region: str
+    sex_code: str  # C (entire male), F (female), G (gelding)
+    colour: str
+    colour_code: str
+    dob: dt.date
+    breeder: str
+    code: str
+    train_region: str
+    first_age: int
+    last_age: int
+    sire: int | None
+    dam: int | None
+    ability: float
+    edge: float
+    trainers: tuple[tuple[dt.date, Person], ...]
+    owners: tuple[tuple[dt.date, Person], ...]
+    has_pro: bool
+    headgear: str
+    stud_quality: float
+    stud_edge: float
+
+    @property
+    def id(self) -> str:
+        return f"hrs_{self.num}"
+
+    @property
+    def display_name(self) -> str:
+        """The name with its breeding-country suffix, as results and profiles print it."""
+        return f"{self.name} ({self.breed_region})"
+
+    def sex_on(self, year: int) -> tuple[str, str]:
+        """(sex, sex_code) in a given year: colts become horses and fillies mares at five."""
+        age = year - self.year
+        if self.sex_code == "G":
+            return "gelding", "G"
+        if self.sex_code == "F":
+            return ("filly", "F") if age < 5 else ("mare", "M")
+        return ("colt", "C") if age < 5 else ("horse", "H")
+
+    def trainer_on(self, day: dt.date) -> tuple[Person, list[tuple[dt.date, Person]]]:
+        """The trainer on ``day`` and the earlier trainers (latest first) with change dates."""
+        return _holder_on(self.trainers, day)
+
+    def owner_on(self, day: dt.date) -> tuple[Person, list[tuple[dt.date, Person]]]:
+        """The owner on ``day`` and the earlier owners (latest first) with change dates."""
+        return _holder_on(self.owners, day)
+
+
+def _holder_on(
+    changes: tuple[tuple[dt.date, Person], ...], day: dt.date
+) -> tuple[Person, list[tuple[dt.date, Person]]]:
+    current = changes[0][1]
+    earlier: list[tuple[dt.date, Person]] = []
+    for since, person in changes[1:]:
+        if since > day:
+            break
+        earlier.insert(0, (since, current))
+        current = person
+    return current, earlier
+
+
+class Population:
+    """All horses and people of one seed, built lazily and cached."""
+
+    def __init__(self, seed: int, last_year: int) -> None:
+        self.seed = seed
+        self.last_year = last_year
+        self.cohort = lru_cache(maxsize=64)(self._make_cohort)
+        self.horse = lru_cache(maxsize=250_000)(self._make_horse)
+        self.stud = lru_cache(maxsize=None)(self._make_stud)
+        self.jockey = lru_cache(maxsize=None)(self._make_jockey)
+        self.trainer = lru_cache(maxsize=None)(self._make_trainer)
+        self.owner = lru_cache(maxsize=None)(self._make_owner)
+        self.active = lru_cache(maxsize=512)(self._make_active)
+
+    # -- horses ---------------------------------------------------------------------------------
+
+    def _make_cohort(self, year: int) -> Cohort:
+        rng = stream(self.seed, "cohort", year)
+        code, region, female, first, last = [], [], [], [], []
+        pools: dict[tuple[str, int, str], list[int]] = {}
+        for index in range(COHORT_SIZE):
+            if index < STALLIONS:
+                c, is_female = FLAT, False
+            else:
+                c = FLAT if rng.random() < 0.56 else JUMPS
+                is_female = index < MARES_END or rng.random() < 0.2
+            r = _weighted(rng.random(), TRAIN_REGIONS[c])
+            if c == FLAT:
+                a0 = 2 if rng.random() < 0.6 else 3
+                a1 = a0 + (rng.randint(1, 3) if index < MARES_END else rng.randint(0, 6))
+            else:
+                a0 = rng.randint(4, 5)
+                a1 = a0 + rng.randint(1, 7)
+            code.append(c)
+            region.append(r)
+            female.append(is_female)
+            first.append(a0)
+            last.append(a1)
+            for age in range(a0, a1 + 1):
+                pools.setdefault((c, age, r), []).append(index)
+        return Cohort(year, tuple(code), tuple(region), tuple(female), tuple(first), tuple(last),
+                      {key: tuple(value) for key, value in pools.items()})
+
+    def _make_stud(self, num: int) -> tuple[float, float]:
+        """A stallion's (visible quality, hidden edge) as passed on to his progeny."""
+        rng = entity_stream(self.seed, _STUD, num)
+        return rng.gauss(0.0, 0.45), (0.45 if rng.random() < 0.15 else 0.0)
+
+    def horse_exists(self, num: int) -> bool:
+        """Whether ``hrs_num`` is a horse of this world (foaled by the last simulated year)."""
+        parts = split_horse_number(num)
+        return parts is not None and parts[0] <= self.last_year
+
+    def _make_horse(self, num: int) -> Horse:
+        parts = split_horse_number(num)
+        if parts is None:
+            raise KeyError(num)
+        year, index = parts
+        rng = entity_stream(self.seed, _HORSE, num)
+        cohort = self.cohort(year)
+        sire = dam = None
+        if year >= FIRST_COHORT + 4:
+            sire_year = max(FIRST_COHORT, year - rng.randint(4, 18))
+            sire = horse_number(sire_year, int(STALLIONS * rng.random() ** 2))
+            dam_year = max(FIRST_COHORT, year - rng.randint(3, 15))
+            dam = horse_number(dam_year, rng.randrange(STALLIONS, MARES_END))
+        sire_quality, sire_edge = self.stud(sire) if sire is not None else (0.0, 0.0)
+        stud_quality, stud_edge = self.stud(num) if index < STALLIONS else (0.0, 0.0)
+        female = cohort.female[index]
+        sex_code = "F" if female else ("C" if index < STALLIONS or rng.random() < 0.3 else "G")
+        colour, colour_code = _colour(rng.random())
+        code, train_region = cohort.code[index], cohort.region[index]
+        first_age, last_age = cohort.first_age[index], cohort.last_age[index]
+        debut = dt.date(year + first_age, 1, 1)
+        career_end = dt.date(year + last_age, 12, 31)
+        trainers = self._changes(rng, "trainer", train_region, code, debut, career_end)
+        owners = self._changes(rng, "owner", train_region, code, debut, career_end)
+        return Horse(
+            num=num,
+            name=names.horse_name(rng),
+            year=year,
+            index=index,
+            breed_region=_weighted(rng.random(), BREED_REGIONS) if train_region in ("GB", "IRE") else train_region,
+            sex_code=sex_code,
+            colour=colour,
+            colour_code=colour_code,
+            dob=dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(20, 150)),
+            breeder=names.breeder_name(rng),
+            code=code,
+            train_region=train_region,
+            first_age=first_age,
+            last_age=last_age,
+            sire=sire,
+            dam=dam,
+            ability=rng.gauss(0.0, 0.8) + 0.6 * sire_quality,
+            edge=sire_edge,
+            trainers=trainers,
+            owners=owners,
+            has_pro=rng.random() >= 0.05,
+            headgear=rng.choice(HEADGEAR) if rng.random() < 0.25 else "",
+            stud_quality=stud_quality,
+            stud_edge=stud_edge,
+        )
+
+    def _changes(
+        self, rng, kind: str, region: str, code: str, debut: dt.date, end: dt.date
+    ) -> tuple[tuple[dt.date, Person], ...]:
+        """First connection and, for some horses, a move mid-career (prev_trainers/prev_owners)."""
+        pick = self.pick_trainer if kind == "trainer" else self.pick_owner
+        changes = [(debut, pick(rng, region, code, debut.year))]
+        if rng.random() < 0.15:
+            span = (end - debut).days
+            moved = debut + dt.timedelta(days=rng.randint(60, max(61, span - 30)))
+            changes.append((moved, pick(rng, region, code, moved.year)))
+        return tuple(changes)
+
+    def horse_by_id(self, horse_id: str) -> Horse | None:
+        """The horse behind ``hrs_N`` (None for an id that names no horse)."""
+        if not horse_id.startswith("hrs_") or not horse_id[4:].isdigit():
+            return None
+        num = int(horse_id[4:])
+        return self.horse(num) if self.horse_exists(num) else None
+
+    # -- people -----------------------------------------------------------------------------------
+
+    def _career(self, rng, region_table) -> tuple[str, str, int, int]:
+        code = FLAT if rng.random() < 0.55 else JUMPS
+        region = _weighted(rng.random(), region_table[code])
+        first = rng.randint(1960, self.last_year)
+        return code, region, first, first + rng.randint(6, 35)
+
+    def _make_jockey(self, number: int) -> Person:
+        rng = entity_stream(self.seed, _JOCKEY, number)
+        code, region, first, last = self._career(rng, TRAIN_REGIONS)
+        return Person(
+            id=f"jky_{number}", name=names.person_name(rng), region=region, code=code,
+            first_year=first, last_year=min(last, first + 25), skill=rng.gauss(0.0, 0.15),
+            edge=0.35 if rng.random() < 0.1 else 0.0, claim=7 if rng.random() < 0.6 else 0,
+        )
+
+    def _make_trainer(self, number: int) -> Person:
+        rng = entity_stream(self.seed, _TRAINER, number)
+        code, region, first, last = self._career(rng, TRAIN_REGIONS)
+        return Person(
+            id=f"trn_{number}", name=names.person_name(rng), region=region, code=code,
+            first_year=first, last_year=last, location=names.stable_town(rng, region),
+        )
+
+    def _make_owner(self, number: int) -> Person:
+        rng = entity_stream(self.seed, _OWNER, number)
+        return Person(
+            id=f"own_{number}", name=names.owner_name(rng), region="", code="", first_year=1960,
+            last_year=9999,
+        )
+
+    def _make_active(self, kind: str, year: int, code: str, region: str) -> tuple[Person, ...]:
+        """Jockeys or trainers riding/training in a country and code that year."""
+        base, count, make = (JOCKEY_BASE, JOCKEYS, self.jockey) if kind == "jockey" else (
+            TRAINER_BASE, TRAINERS, self.trainer)
+        people = [make(base + i) for i in range(count)]
+        found = tuple(p for p in people if p.code == code and p.region == region
+                      and p.first_year <= year <= p.last_year)
+        if found:
+            return found
+        # A thin corner of the world (an early year abroad): anyone from that country will do.
+        return tuple(p for p in people if p.region == region) or tuple(people)
+
+    def pick_trainer(self, rng, region: str, code: str, year: int) -> Person:
+        return rng.choice(self.active("trainer", year, code, region))
+
+    def pick_owner(self, rng, region: str, code: str, year: int) -> Person:
+        """Owners are not tied to a country; a few big owners have many horses."""
+        return self.owner(OWNER_BASE + int(OWNERS * rng.random() ** 1.6))
+
+    def pick_jockey(self, rng, region: str, code: str, year: int) -> Person:
+        return rng.choice(self.active("jockey", year, code, region))
+
+
+def _colour(value: float) -> tuple[str, str]:
+    for colour, code, weight in COLOURS:
+        value -= weight
+        if value < 0:
+            return colour, code
+    return COLOURS[-1][0], COLOURS[-1][1]

@@ -1,0 +1,412 @@
+"""World objects to API bodies, in either dialect.
+
+``2026`` follows OpenAPI v1.4.3: a missing value of a nullable field is ``null``, and racecards
+carry ``race_status`` and result runners ``bsp``. ``2025`` is what the recorded bodies show:
+``""`` instead of ``null`` and neither of the two newer fields. Required non-nullable strings are
+``""`` (or ``"-"``/``"–"`` for ratings) in both.
+
+Words (comments, spotlights, verdicts) and bookmaker prices come from a stream keyed by the
+race, so they are stable but cost nothing until a racecard is actually rendered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from darkhorses.simulator.courses import CURRENCY
+from darkhorses.simulator.day import Entry, Race
+from darkhorses.simulator.population import Horse, Population
+from darkhorses.simulator.racing import (
+    BOOKMAKERS, EXCHANGE, LADDER, LADDER_DECIMAL_TEXT, LADDER_FRACTION_TEXT, LADDER_INDEX, METRES_PER_YARD,
+    YARDS_PER_FURLONG, distance_text, fraction_text, lengths_text, money_text, odds_decimal_text,
+    race_time_text, result_prize_text, round_distance_text, sp_decimal_text, stones_text, tote_text,
+    twelve_hour, winning_time_detail)
+from darkhorses.simulator.rng import stream
+
+Body = dict[str, Any]
+DASH = "-"
+EN_DASH = "\u2013"
+
+_RUN_STYLES = ("Held up in rear", "Led", "Prominent", "Midfield", "Tracked leaders", "Slowly away",
+               "In touch with leaders", "Took keen hold", "Towards rear", "Chased leaders")
+_MIDDLE = ("headway over 2f out", "pushed along over 3f out", "ridden 2f out", "no extra final furlong",
+           "outpaced halfway", "went second over 1f out", "not clear run over 1f out")
+_FINISH = {"1": "led inside final furlong - ran on well", "2": "kept on well - just held",
+           "3": "kept on same pace", "other": "weakened inside final furlong"}
+_NON_FINISH = {"PU": "pulled up", "F": "fell", "UR": "unseated rider", "BD": "brought down",
+               "RO": "ran out", "DSQ": "disqualified"}
+_SPOTLIGHT = ("{name} ran well last time and is of obvious interest.",
+              "{name} has been consistent this season; the trip suits.",
+              "{name} returns from a break and may need this.",
+              "{name} is well treated on old form but has questions to answer.",
+              "{name} is lightly raced and open to improvement.")
+_STABLE = ("We think a lot of him and he has done nothing wrong at home.",
+           "She needs decent ground and we will look for a race like this.",
+           "He has strengthened up over the summer and should progress.")
+
+
+def _missing(dialect: str) -> str | None:
+    return None if dialect == "2026" else ""
+
+
+def _or_missing(value: str, dialect: str) -> str | None:
+    return value if value else _missing(dialect)
+
+
+def _rating(value: int | None, missing: str) -> str:
+    return missing if value is None else str(value)
+
+
+def _pedigree(pop: Population, horse: Horse) -> tuple[Horse | None, Horse | None, Horse | None]:
+    sire = pop.horse(horse.sire) if horse.sire is not None else None
+    dam = pop.horse(horse.dam) if horse.dam is not None else None
+    damsire = pop.horse(dam.sire) if dam is not None and dam.sire is not None else None
+    return sire, dam, damsire
+
+
+def _off_dt(race: Race) -> str:
+    return race.off.isoformat()
+
+
+# -- racecards -----------------------------------------------------------------------------------
+
+def racecard_pro(pop: Population, race: Race, dialect: str) -> Body:
+    """A ``RacecardOddsPro`` object: every field of the vendor schema."""
+    m = _missing(dialect)
+    rng = stream(pop.seed, "text", race.race_id)
+    domestic = race.course.domestic
+    entries = race.entries
+    starters = [e for e in entries if e.non_runner is None]
+    forecast = sorted(starters, key=lambda e: (e.price, e.number))
+    tip = forecast[0].horse.name if domestic and forecast else ""
+    body: Body = {
+        "race_id": race.race_id,
+        "course": race.course.name,
+        "course_id": race.course.id,
+        "date": race.date.isoformat(),
+        "off_time": twelve_hour(race.off.hour, race.off.minute),
+        "off_dt": _off_dt(race),
+        "race_name": race.name,
+        "distance_round": round_distance_text(round(race.yards / YARDS_PER_FURLONG)),
+        "distance": distance_text(race.yards),
+        "distance_f": f"{round(race.yards / YARDS_PER_FURLONG * 2) / 2:.1f}",
+        "region": race.region,
+        "pattern": race.pattern,
+        "sex_restriction": _or_missing(race.sex_restriction, dialect),
+        "race_class": f"Class {race.race_class}" if race.race_class else "",
+        "type": race.race_type,
+        "age_band": race.age_band,
+        "rating_band": race.rating_band,
+        "prize": money_text(race.prize, CURRENCY[race.region]),
+        "field_size": str(len(starters)),
+        "going_detailed": _or_missing(race.going_detailed, dialect),
+        "rail_movements": _or_missing("Rail movements added 12yds to the race distance"
+                                      if domestic and rng.random() < 0.1 else "", dialect),
+        "stalls": _or_missing(rng.choice(("Inside", "Centre", "Outside", "Far Side", "Stands' Side"))
+                              if race.race_type == "Flat" and domestic else "", dialect),
+        "weather": _or_missing(rng.choice(("Dry", "Overcast", "Light rain", "Sunny", "Showers"))
+                               if domestic and rng.random() < 0.5 else "", dialect),
+        "going": race.going,
+        "surface": race.surface,
+        "jumps": _or_missing(_jumps_text(race), dialect),
+        "runners": [_runner_pro(pop, race, e, rng, dialect) for e in entries],
+        "big_race": race.big_race,
+        "is_abandoned": race.abandoned,
+        "tip": _or_missing(tip, dialect),
+        "verdict": _or_missing(f"{tip.upper()} looks the one to beat on the pick of the recent form."
+                               if tip else "", dialect),
+        "betting_forecast": _or_missing(", ".join(
+            f"{fraction_text(e.price)} {e.horse.name}" for e in forecast[:8]) if domestic else "", dialect),
+    }
+    if dialect == "2026":
+        body["race_status"] = "Abandoned" if race.abandoned else m
+    return body
+
+
+def _jumps_text(race: Race) -> str:
+    furlongs = race.yards / YARDS_PER_FURLONG
+    if race.race_type == "Hurdle":
+        return f"{int(furlongs // 2)} hurdles"
+    if race.race_type == "Chase":
+        return f"{round(furlongs * 0.6)} fences"
+    return ""
+
+
+def _runner_pro(pop: Population, race: Race, e: Entry, rng: random.Random, dialect: str) -> Body:
+    m = _missing(dialect)
+    horse = e.horse
+    sire, dam, damsire = _pedigree(pop, horse)
+    sex, sex_code = horse.sex_on(race.date.year)
+    domestic = race.course.domestic
+    runs = rng.randint(0, 40)
+    wins = rng.randint(0, runs // 3) if runs else 0
+    last_run = rng.randint(7, 400)
+    body: Body = {
+        "horse_id": horse.id,
+        "horse": horse.name,
+        "dob": horse.dob.isoformat(),
+        "age": str(e.age),
+        "sex": sex,
+        "sex_code": sex_code,
+        "colour": horse.colour,
+        "region": horse.breed_region,
+        "breeder": horse.breeder,
+        "dam": dam.name if dam else "",
+        "dam_id": f"dam_{dam.num}" if dam else "",
+        "dam_region": _or_missing(dam.breed_region if dam else "", dialect),
+        "sire": sire.name if sire else "",
+        "sire_id": f"sir_{sire.num}" if sire else "",
+        "sire_region": _or_missing(sire.breed_region if sire else "", dialect),
+        "damsire": damsire.name if damsire else "",
+        "damsire_id": f"dsi_{damsire.num}" if damsire else "",
+        "damsire_region": _or_missing(damsire.breed_region if damsire else "", dialect),
+        "trainer": e.trainer.name,
+        "trainer_id": e.trainer.id,
+        "trainer_location": _or_missing(e.trainer.location, dialect),
+        "trainer_14_days": {"runs": str(runs), "wins": str(wins),
+                            "percent": str(round(100 * wins / runs)) if runs else "0"},
+        "owner": e.owner.name,
+        "owner_id": e.owner.id,
+        "prev_trainers": [{"trainer": p.name, "trainer_id": p.id, "change_date": d.isoformat()}
+                          for d, p in e.prev_trainers],
+        "prev_owners": [{"owner": p.name, "owner_id": p.id, "change_date": d.isoformat()}
+                        for d, p in e.prev_owners],
+        "comment": _or_missing(rng.choice(_SPOTLIGHT).format(name=horse.name) if domestic else "", dialect),
+        "spotlight": _or_missing(rng.choice(_SPOTLIGHT).format(name=horse.name) + " " +
+                                 rng.choice(_SPOTLIGHT).format(name="The trainer's runner")
+                                 if domestic else "", dialect),
+        "quotes": _quotes(race, e, rng) if domestic and rng.random() < 0.05 else [],
+        "stable_tour": [{"quote": rng.choice(_STABLE)}] if domestic and rng.random() < 0.05 else [],
+        "medical": ([{"date": (race.date - dt.timedelta(days=rng.randint(30, 600))).isoformat(),
+                      "type": rng.choice(("Wind Surgery", "Tie-back", "Hobday"))}]
+                    if rng.random() < 0.03 else []),
+        "number": "NR" if e.non_runner else str(e.number),
+        "draw": str(e.draw),
+        "headgear": _or_missing(horse.headgear, dialect),
+        "headgear_run": _or_missing("1" if horse.headgear and rng.random() < 0.1 else "", dialect),
+        "wind_surgery": m if dialect == "2026" else "",
+        "wind_surgery_run": m if dialect == "2026" else "",
+        "past_results_flags": [],
+        "lbs": str(e.lbs),
+        "ofr": _rating(e.ofr, DASH),
+        "rpr": _rating(e.rpr, DASH),
+        "ts": _rating(e.ts, DASH),
+        "jockey": e.jockey.name + (f"({e.claim})" if e.claim else ""),
+        "jockey_id": e.jockey.id,
+        "silk_url": f"https://silks.darkhorses.invalid/{e.owner.id}.svg",
+        "last_run": str(last_run),
+        "form": _or_missing(_form(rng, e, race), dialect),
+        "trainer_rtf": _or_missing(str(rng.randint(0, 80)) if domestic else "", dialect),
+        "odds": _odds(race, e, rng) if domestic else [],
+    }
+    return body
+
+
+def _form(rng: random.Random, e: Entry, race: Race) -> str:
+    if e.age <= e.horse.first_age and rng.random() < 0.4:
+        return ""
+    chars = "1234567890" + ("PFU" if race.race_type in ("Hurdle", "Chase") else "")
+    figures = "".join(rng.choice(chars) for _ in range(rng.randint(1, 6)))
+    cut = rng.randrange(len(figures) + 1)
+    return figures[:cut] + ("-" if 0 < cut < len(figures) else "") + figures[cut:]
+
+
+def _quotes(race: Race, e: Entry, rng: random.Random) -> list[Body]:
+    return [{
+        "date": (race.date - dt.timedelta(days=rng.randint(10, 200))).isoformat(),
+        "horse": e.horse.name, "horse_id": e.horse.id, "race": race.name, "race_id": race.race_id,
+        "course": race.course.name, "course_id": race.course.id,
+        "distance_f": f"{race.yards // YARDS_PER_FURLONG}", "distance_y": str(race.yards),
+        "quote": f'"{rng.choice(_STABLE)}" - {e.trainer.name}, trainer',
+    }]
+
+
+def _each_way(race: Race, runners: int) -> tuple[str, str]:
+    if runners >= 16 and race.handicap:
+        return "4", "4"
+    if runners >= 8:
+        return "3", "5"
+    if runners >= 5:
+        return "2", "4"
+    return "1", "1"
+
+
+def _odds(race: Race, e: Entry, rng: random.Random) -> list[Body]:
+    """~25 bookmakers around the runner's price, updated shortly before the off."""
+    base = LADDER_INDEX[e.price]
+    updated = (race.off - dt.timedelta(minutes=rng.randint(1, 20))).strftime("%Y-%m-%d %H:%M:%S")
+    places, denom = _each_way(race, len(race.entries))
+    top = len(LADDER) - 1
+    out = []
+    for bookmaker in BOOKMAKERS:
+        if bookmaker == EXCHANGE:
+            price = odds_decimal_text((float(e.price) + 1) * (1.02 + 0.1 * rng.random()))
+            out.append({"bookmaker": bookmaker, "fractional": price, "decimal": price, "ew_places": "",
+                        "ew_denom": "", "updated": updated, "history": []})
+            continue
+        roll = rng.random()
+        i = min(top, max(0, base + (-1 if roll < 0.2 else 1 if roll > 0.75 else 0)))
+        out.append({"bookmaker": bookmaker, "fractional": LADDER_FRACTION_TEXT[i],
+                    "decimal": LADDER_DECIMAL_TEXT[i], "ew_places": places, "ew_denom": denom,
+                    "updated": updated, "history": []})
+    return out
+
+
+# -- results ------------------------------------------------------------------------------------------
+
+def result(pop: Population, race: Race, dialect: str) -> Body:
+    """A ``Result``/``ResultStandard`` object: the race as run, runners in finishing order."""
+    rng = stream(pop.seed, "result-text", race.race_id)
+    region = race.region
+    domestic = race.course.domestic
+    runners = race.runners
+    symbol = CURRENCY[region]
+    furlongs = round(race.yards / YARDS_PER_FURLONG)
+    body: Body = {
+        "race_id": race.race_id,
+        "date": race.date.isoformat(),
+        "region": region,
+        "course": race.course.result_name,
+        "course_id": race.course.id,
+        "off": twelve_hour(race.off.hour, race.off.minute),
+        "off_dt": _off_dt(race),
+        "race_name": race.name,
+        "type": race.race_type,
+        "class": f"Class {race.race_class}" if race.race_class else "",
+        "pattern": race.pattern,
+        "rating_band": race.rating_band,
+        "age_band": race.age_band,
+        "sex_rest": race.sex_restriction,
+        "dist": round_distance_text(furlongs),
+        "dist_y": str(race.yards),
+        "dist_m": str(round(race.yards * METRES_PER_YARD)),
+        "dist_f": f"{furlongs}f",
+        "going": race.going,
+        "surface": race.surface,
+        "jumps": _or_missing(_jumps_text(race), dialect),
+        "runners": [_result_runner(pop, race, e, rng, dialect) for e in runners],
+        "winning_time_detail": winning_time_detail(race.winning_time, race.standard_time),
+        "comments": _or_missing("", dialect),
+        "non_runners": _or_missing(", ".join(f"{e.horse.name} ({e.non_runner})"
+                                             for e in race.entries if e.non_runner), dialect),
+    }
+    body.update(_tote(race, runners, rng, symbol, dialect) if domestic else
+                {key: _missing(dialect) for key in _TOTE_KEYS})
+    return body
+
+
+_TOTE_KEYS = ("tote_win", "tote_pl", "tote_ex", "tote_csf", "tote_tricast", "tote_trifecta")
+
+
+def _tote(race: Race, runners: list[Entry], rng: random.Random, symbol: str, dialect: str) -> Body:
+    placed = [e for e in runners if e.position.isdigit()]
+    decimals = [float(e.price) + 1 for e in placed]
+    places = 2 if len(runners) < 8 else 3 if len(runners) < 16 or not race.handicap else 4
+    win = max(1.1, decimals[0] * rng.uniform(0.8, 1.4)) if decimals else 0.0
+
+    def money(value: float) -> str:
+        return tote_text(round(value, 1), symbol)
+
+    exacta = win * decimals[1] * rng.uniform(0.5, 0.9) if len(decimals) > 1 else 0.0
+    return {
+        "tote_win": money(win) if decimals else _missing(dialect),
+        "tote_pl": " ".join(money(1 + (d - 1) / 4 * rng.uniform(0.7, 1.4)) for d in decimals[:places])
+        or _missing(dialect),
+        "tote_ex": money(exacta) if exacta else _missing(dialect),
+        "tote_csf": tote_text(round(exacta * 0.9, 2), symbol) if exacta else _missing(dialect),
+        "tote_tricast": tote_text(round(exacta * decimals[2] * 0.6, 2), symbol)
+        if race.handicap and len(runners) >= 8 and len(decimals) > 2 else _missing(dialect),
+        "tote_trifecta": money(exacta * decimals[2] * 0.7) if len(decimals) > 2 else _missing(dialect),
+    }
+
+
+def _result_runner(pop: Population, race: Race, e: Entry, rng: random.Random, dialect: str) -> Body:
+    horse = e.horse
+    sire, dam, damsire = _pedigree(pop, horse)
+    finished = e.position.isdigit()
+    comment = (f"{rng.choice(_RUN_STYLES)} - {rng.choice(_MIDDLE)} - "
+               f"{_FINISH.get(e.position, _FINISH['other'])}" if finished else
+               f"{rng.choice(_RUN_STYLES)} - {_NON_FINISH[e.position]}")
+    if rng.random() < 0.3:
+        drift = LADDER[min(len(LADDER) - 1, LADDER_INDEX[e.price] + 1)]
+        comment += f"(op {fraction_text(drift)})"
+    body: Body = {
+        "horse_id": horse.id,
+        "horse": horse.display_name,
+        "sp": fraction_text(e.price) + e.fav,
+        "sp_dec": sp_decimal_text(e.price),
+        "number": str(e.number),
+        "position": e.position,
+        "draw": str(e.draw) if race.race_type == "Flat" else "",
+        "btn": lengths_text(e.btn) if finished and e.btn is not None else DASH,
+        "ovr_btn": lengths_text(e.ovr_btn) if finished and e.ovr_btn is not None else DASH,
+        "age": str(e.age),
+        "sex": horse.sex_on(race.date.year)[1],
+        "weight": stones_text(e.lbs),
+        "weight_lbs": str(e.lbs),
+        "headgear": horse.headgear,
+        "time": race_time_text(e.time) if finished and e.time is not None else DASH,
+        "or": _rating(e.ofr, EN_DASH),
+        "rpr": _rating(e.race_rpr if finished else None, EN_DASH),
+        "tsr": _rating(e.tsr if finished else None, EN_DASH),
+        "prize": result_prize_text(e.prize, race.region) if e.prize else "",
+        "jockey": e.jockey.name,
+        "jockey_claim_lbs": str(e.claim),
+        "jockey_id": e.jockey.id,
+        "trainer": e.trainer.name,
+        "trainer_id": e.trainer.id,
+        "owner": e.owner.name,
+        "owner_id": e.owner.id,
+        "sire": sire.display_name if sire else "",
+        "sire_id": f"sir_{sire.num}" if sire else "",
+        "dam": dam.display_name if dam else "",
+        "dam_id": f"dam_{dam.num}" if dam else "",
+        "damsire": damsire.name if damsire else "",
+        "damsire_id": f"dsi_{damsire.num}" if damsire else "",
+        "comment": comment,
+        "silk_url": f"https://silks.darkhorses.invalid/{e.owner.id}.svg",
+    }
+    if dialect == "2026":
+        body["bsp"] = f"{e.bsp:.2f}" if e.bsp is not None else None
+    return body
+
+
+# -- horses -----------------------------------------------------------------------------------------
+
+def horse_standard(pop: Population, horse: Horse) -> Body:
+    """``/v1/horses/{id}/standard``: names with suffixes, except the damsire's (as recorded)."""
+    sire, dam, damsire = _pedigree(pop, horse)
+    return {
+        "id": horse.id,
+        "dam": dam.display_name if dam else "",
+        "dam_id": f"dam_{dam.num}" if dam else "",
+        "damsire": damsire.name if damsire else "",
+        "damsire_id": f"dsi_{damsire.num}" if damsire else "",
+        "name": horse.display_name,
+        "sire": sire.display_name if sire else "",
+        "sire_id": f"sir_{sire.num}" if sire else "",
+    }
+
+
+def horse_pro(pop: Population, horse: Horse, today: dt.date) -> Body:
+    """``/v1/horses/{id}/pro``: ``id`` first, then keys in alphabetical order, as the API sends."""
+    sire, dam, damsire = _pedigree(pop, horse)
+    sex, sex_code = horse.sex_on(today.year)
+    return {
+        "id": horse.id,
+        "breeder": horse.breeder,
+        "colour": horse.colour,
+        "colour_code": horse.colour_code,
+        "dam": dam.display_name if dam else "",
+        "dam_id": f"dam_{dam.num}" if dam else "",
+        "damsire": damsire.display_name if damsire else "",
+        "damsire_id": f"dsi_{damsire.num}" if damsire else "",
+        "dob": horse.dob.isoformat(),
+        "name": horse.display_name,
+        "sex": sex,
+        "sex_code": sex_code,
+        "sire": sire.display_name if sire else "",
+        "sire_id": f"sir_{sire.num}" if sire else "",
+    }
