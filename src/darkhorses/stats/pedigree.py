@@ -1,0 +1,145 @@
+"""Sire, dam and damsire progeny statistics (STATISTICS.md §4), one implementation for all three.
+
+A sire's record is over its offspring's runs; a damsire's over the runs of horses out of its
+daughters (the maternal grand-offspring). A/E is market-based (wins / sum of SP probabilities,
+§2.4), not the previous fixed class base rates (B04). The class and distance breakdowns keep the
+top three groups ranked by wins, then fewer runs, then the lower class or shorter distance (B15).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Table
+
+from darkhorses.db.schema import ra_mst_damsires, ra_mst_dams, ra_mst_sires
+from darkhorses.stats.context import Context
+from darkhorses.stats.job import Job
+from darkhorses.stats.record import RECORD_SUMS, record_values, select_list
+from darkhorses.stats.run import RUN_TABLE
+from darkhorses.stats.sql import Dialect, ae_index, decimal, percent
+
+CATEGORY = "pedigree"
+RANKS = (1, 2, 3)
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A top-3 breakdown: ``class_N_*`` keyed by class number, ``distance_N_*`` by half furlongs."""
+
+    kind: str
+    key_sql: str
+    name_sql: str  # the slot name, from the integer key ``k``
+    best_sql: str  # ``best_class`` / ``best_distance``, from ``k``
+
+
+CLASS = Breakdown("class", "class_num", "'Class ' || CAST(k AS TEXT)", "CAST(k AS TEXT)")
+_FURLONGS = "CAST(k / 2 AS TEXT) || CASE WHEN k % 2 = 1 THEN '.5f' ELSE 'f' END"
+DISTANCE = Breakdown("distance", "key_hf", _FURLONGS, _FURLONGS)
+
+
+def breakdown_ctes(entity: str, breakdown: Breakdown) -> str:
+    """CTEs ``<kind>_top``: one row per entity with the three ranked slots already pivoted."""
+    b = breakdown.kind
+    slots = ",\n         ".join(
+        f"MAX(CASE WHEN rk = {r} THEN {expr} END) AS {b}_{r}_{name}"
+        for r in RANKS
+        for name, expr in (
+            ("name", breakdown.name_sql),
+            ("runners", "n"),
+            ("wins", "w"),
+            ("win_percent", percent("w", "n")),
+            ("ae", ae_index("wsp", "e")),
+        )
+    )
+    best = f"MAX(CASE WHEN rk = 1 THEN {breakdown.best_sql} END) AS best_{b}"
+    return f"""{b}_groups AS (
+  SELECT {entity} AS id, {breakdown.key_sql} AS k, COUNT(*) AS n, SUM(is_win) AS w,
+         SUM(has_sp * is_win) AS wsp, SUM(p_nano) AS e
+  FROM {RUN_TABLE} WHERE {entity} IS NOT NULL AND {breakdown.key_sql} IS NOT NULL
+  GROUP BY {entity}, {breakdown.key_sql}
+  HAVING COUNT(*) >= :min_group_runs
+),
+{b}_ranked AS (
+  SELECT g.*, ROW_NUMBER() OVER (PARTITION BY id ORDER BY w DESC, n ASC, k ASC) AS rk FROM {b}_groups g
+),
+{b}_top AS (
+  SELECT id, {slots},
+         {best}
+  FROM {b}_ranked WHERE rk <= 3 GROUP BY id
+)"""
+
+
+def quality_score() -> str:
+    """§4.4 in hundredths: 20 for any runs, 10 per filled slot name, 10/5/5 for the A/E figures
+    (A08: "present" means not NULL, so an A/E of exactly 0 still counts)."""
+    names = " + ".join(
+        f"CASE WHEN {b}_{r}_name IS NOT NULL THEN 10 ELSE 0 END" for b in ("class", "distance") for r in RANKS
+    )
+    hundredths = (
+        f"(CASE WHEN total_runners > 0 THEN 20 ELSE 0 END + {names}"
+        " + CASE WHEN overall_ae_index IS NOT NULL THEN 10 ELSE 0 END"
+        " + CASE WHEN best_class_ae IS NOT NULL THEN 5 ELSE 0 END"
+        " + CASE WHEN best_distance_ae IS NOT NULL THEN 5 ELSE 0 END)"
+    )
+    return decimal(hundredths, 2)
+
+
+@dataclass(frozen=True)
+class Pedigree:
+    table: Table
+    run_column: str
+
+    def stage_sql(self, dialect: Dialect, ctx: Context) -> str:
+        v = record_values("a")
+        columns = {
+            "id": "m.id",
+            "total_runners": v["runs"],
+            "total_wins": v["wins"],
+            "total_places_2nd": v["seconds"],
+            "total_places_3rd": v["thirds"],
+            "progeny_runners": "COALESCE(a.horses, 0)",
+            "progeny_winners": "COALESCE(a.winners, 0)",
+            "overall_win_percent": v["win_pct"],
+            "overall_ae_index": v["ae"],
+            "profit_loss_1u": v["pl"],
+            "sp_coverage": v["sp_coverage"],
+            "best_class": "c.best_class",
+            "best_class_ae": "c.class_1_ae",
+            "best_distance": "d.best_distance",
+            "best_distance_ae": "d.distance_1_ae",
+            "analysis_last_updated": ":batch_ts",
+            "data_as_of": ":as_of",
+        }
+        for alias, b in (("c", "class"), ("d", "distance")):
+            for r in RANKS:
+                for name in ("name", "runners", "wins", "win_percent", "ae"):
+                    columns[f"{b}_{r}_{name}"] = f"{alias}.{b}_{r}_{name}"
+        entity = self.run_column
+        return f"""
+WITH a AS (
+  SELECT {entity} AS id, {RECORD_SUMS}, COUNT(DISTINCT horse_id) AS horses,
+         COUNT(DISTINCT CASE WHEN is_win = 1 THEN horse_id END) AS winners
+  FROM {RUN_TABLE} WHERE {entity} IS NOT NULL GROUP BY {entity}
+),
+{breakdown_ctes(entity, CLASS)},
+{breakdown_ctes(entity, DISTANCE)},
+summary AS (
+  SELECT {select_list(columns)}
+  FROM {self.table.name} m
+  LEFT JOIN a ON a.id = m.id
+  LEFT JOIN class_top c ON c.id = m.id
+  LEFT JOIN distance_top d ON d.id = m.id
+)
+SELECT summary.*, {quality_score()} AS data_quality_score FROM summary
+"""
+
+    def job(self) -> Job:
+        return Job(self.table, CATEGORY, self.stage_sql, stamp="analysis_last_updated", master=True)
+
+
+SIRES = Pedigree(ra_mst_sires, "sire_id")
+DAMS = Pedigree(ra_mst_dams, "dam_id")
+DAMSIRES = Pedigree(ra_mst_damsires, "damsire_id")
+
+JOBS = (SIRES.job(), DAMS.job(), DAMSIRES.job())

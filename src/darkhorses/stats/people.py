@@ -1,0 +1,92 @@
+"""Jockey, trainer and owner statistics (STATISTICS.md §3), one implementation for all three.
+
+Every row of the master table is written (a LEFT JOIN from the master), so an entity with no runs
+as of D is reset to zero counts and NULL rates instead of keeping stale values (B14). Only the
+statistics columns are touched; the fetched id and name are not (B32).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Table
+
+from darkhorses.db.schema import ra_mst_jockeys, ra_mst_owners, ra_mst_trainers
+from darkhorses.stats.context import Context
+from darkhorses.stats.job import Job
+from darkhorses.stats.record import RECORD_SUMS, record_values, select_list
+from darkhorses.stats.run import RUN_TABLE
+from darkhorses.stats.sql import Dialect, percent
+
+CATEGORY = "statistics"
+
+
+@dataclass(frozen=True)
+class People:
+    """How one people table names things: the run column and the contract's word for a start."""
+
+    table: Table
+    run_column: str
+    starts: str  # total_<starts>: rides | runners
+    start: str  # last_<start>_date: ride | runner
+    recent: str  # recent_14d_<recent>: rides | runs
+    counts_horses: bool = False
+
+    def stage_sql(self, dialect: Dialect, ctx: Context) -> str:
+        v = record_values("a")
+        columns = {
+            "id": "m.id",
+            f"total_{self.starts}": v["runs"],
+            "total_wins": v["wins"],
+            "total_places": v["top3"],
+            "total_seconds": v["seconds"],
+            "total_thirds": v["thirds"],
+            "win_rate": v["win_pct"],
+            "place_rate": v["top3_pct"],
+            "ae_index": v["ae"],
+            "profit_loss_1u": v["pl"],
+            "sp_coverage": v["sp_coverage"],
+            "ew_places": v["ew"],
+            "ew_place_rate": v["ew_pct"],
+            "stats_updated_at": ":batch_ts",
+            f"last_{self.start}_date": "a.last_date",
+            "last_win_date": "a.last_win_date",
+            f"days_since_last_{self.start}": ":as_of_day - a.last_day",
+            "days_since_last_win": ":as_of_day - a.last_win_day",
+        }
+        for days in (14, 30):
+            columns[f"recent_{days}d_{self.recent}"] = f"COALESCE(a.runs_{days}, 0)"
+            columns[f"recent_{days}d_wins"] = f"COALESCE(a.wins_{days}, 0)"
+            columns[f"recent_{days}d_win_rate"] = percent(f"a.wins_{days}", f"a.runs_{days}")
+        horses = ""
+        if self.counts_horses:
+            columns["total_horses"] = "COALESCE(a.horses, 0)"
+            horses = ", COUNT(DISTINCT horse_id) AS horses"
+        windows = "".join(
+            f""",
+       SUM(CASE WHEN race_day > :day_{days} THEN 1 ELSE 0 END) AS runs_{days},
+       SUM(CASE WHEN race_day > :day_{days} THEN is_win ELSE 0 END) AS wins_{days}"""
+            for days in (14, 30)
+        )
+        return f"""
+WITH a AS (
+  SELECT {self.run_column} AS id, {RECORD_SUMS},
+         MAX(race_date) AS last_date, MAX(race_day) AS last_day,
+         MAX(CASE WHEN is_win = 1 THEN race_date END) AS last_win_date,
+         MAX(CASE WHEN is_win = 1 THEN race_day END) AS last_win_day{windows}{horses}
+  FROM {RUN_TABLE} WHERE {self.run_column} IS NOT NULL
+  GROUP BY {self.run_column}
+)
+SELECT {select_list(columns)}
+FROM {self.table.name} m LEFT JOIN a ON a.id = m.id
+"""
+
+    def job(self) -> Job:
+        return Job(self.table, CATEGORY, self.stage_sql, stamp="stats_updated_at", master=True)
+
+
+JOCKEYS = People(ra_mst_jockeys, "jockey_id", "rides", "ride", "rides")
+TRAINERS = People(ra_mst_trainers, "trainer_id", "runners", "runner", "runs")
+OWNERS = People(ra_mst_owners, "owner_id", "runners", "runner", "runs", counts_horses=True)
+
+JOBS = (JOCKEYS.job(), TRAINERS.job(), OWNERS.job())

@@ -1,0 +1,144 @@
+"""Performance by distance, by venue, and jockey-trainer combinations (STATISTICS.md §8-10).
+
+All three are the same record (runs, places, strike rates, A/E, level-stakes P/L) grouped by an
+entity and one more key, over every run including non-finishers (the previous scripts dropped
+them, B08) and with the P/L of §2.6 (B07). Groups smaller than ``min_runs`` are left out; the value
+used is recorded in ``query_filters``.
+"""
+
+from __future__ import annotations
+
+from darkhorses.db.schema import ra_entity_combinations, ra_performance_by_distance, ra_performance_by_venue
+from darkhorses.stats.context import Context
+from darkhorses.stats.job import Job
+from darkhorses.stats.record import RECORD_SUMS, record_values, select_list
+from darkhorses.stats.run import RUN_TABLE
+from darkhorses.stats.sql import Dialect, decimal, ratio
+
+CATEGORY = "supplementary"
+
+DISTANCE_ENTITIES = ("horse", "jockey", "trainer")
+VENUE_ENTITIES = ("horse", "jockey", "trainer")
+_CARRIED = "is_win, is_2nd, is_3rd, is_top3, is_ew_placed, has_sp, p_nano, pl_units, " \
+    "key_hf, course_id, going_raw, time_cs, race_date, off_dt, runner_id"
+
+
+def record_columns(alias: str) -> dict[str, str]:
+    """The performance tables' names for a record."""
+    v = record_values(alias)
+    names = {
+        "total_runs": "runs", "wins": "wins", "places_2nd": "seconds", "places_3rd": "thirds",
+        "win_percent": "win_pct", "place_percent": "top3_pct", "ae_index": "ae", "profit_loss_1u": "pl",
+    }
+    return {column: v[key] for column, key in names.items()}
+
+
+def entity_runs(entity_types: tuple[str, ...]) -> str:
+    """``run`` unpivoted: one row per (entity type, entity id, run)."""
+    return "\n  UNION ALL\n  ".join(
+        f"SELECT '{e}' AS entity_type, {e}_id AS entity_id, {_CARRIED} FROM {RUN_TABLE} WHERE {e}_id IS NOT NULL"
+        for e in entity_types
+    )
+
+
+def stamps(dialect: Dialect) -> dict[str, str]:
+    return {"query_filters": dialect.json_param("query_filters"), "calculated_at": ":batch_ts"}
+
+
+def distance_display(k: str) -> str:
+    """Half furlongs as racing writes a distance: ``5f``, ``1m``, ``1m2f``, ``2m4½f``."""
+    miles = f"CASE WHEN {k} >= 16 THEN CAST({k} / 16 AS TEXT) || 'm' ELSE '' END"
+    furlongs = (
+        f"CASE WHEN {k} % 16 > 0 THEN (CASE WHEN {k} % 16 > 1 THEN CAST(({k} % 16) / 2 AS TEXT) ELSE '' END)"
+        f" || (CASE WHEN {k} % 2 = 1 THEN '½' ELSE '' END) || 'f' ELSE '' END"
+    )
+    return f"({miles}) || ({furlongs})"
+
+
+def distance_band(k: str) -> str:
+    """Furlong bands on the half-furlong key: Sprint <= 7f, Mile <= 9f, Middle <= 12f (B18)."""
+    return f"(CASE WHEN {k} <= 14 THEN 'Sprint' WHEN {k} <= 18 THEN 'Mile' WHEN {k} <= 24 THEN 'Middle' ELSE 'Staying' END)"
+
+
+def by_distance_sql(dialect: Dialect, ctx: Context) -> str:
+    group = "entity_type, entity_id, key_hf"
+    on = "x.entity_type = g.entity_type AND x.entity_id = g.entity_id AND x.key_hf = g.key_hf"
+    columns = {
+        "entity_type": "g.entity_type",
+        "entity_id": "g.entity_id",
+        "distance_yards": "g.key_hf * 110",
+        "distance_display": distance_display("g.key_hf"),
+        "distance_band": distance_band("g.key_hf"),
+        **record_columns("g"),
+        "best_time_seconds": decimal("g.best_cs", 2),
+        "avg_time_seconds": ratio("g.sum_cs", "100 * g.n_cs", 2),
+        "last_time_seconds": decimal("lt.time_cs", 2),
+        "going_breakdown": "gb.going_breakdown",
+        **stamps(dialect),
+    }
+    return f"""
+WITH ent AS (
+  {entity_runs(DISTANCE_ENTITIES)}
+),
+g AS (
+  SELECT {group}, {RECORD_SUMS}, MIN(time_cs) AS best_cs, SUM(time_cs) AS sum_cs, COUNT(time_cs) AS n_cs
+  FROM ent WHERE key_hf IS NOT NULL GROUP BY {group} HAVING COUNT(*) >= :min_runs
+),
+lt AS (
+  SELECT {group}, time_cs,
+         ROW_NUMBER() OVER (PARTITION BY {group}
+                            ORDER BY race_date DESC, off_dt DESC NULLS LAST, runner_id DESC) AS rn
+  FROM ent WHERE key_hf IS NOT NULL AND time_cs IS NOT NULL
+),
+goings AS (
+  SELECT {group}, going_raw, COUNT(*) AS n FROM ent
+  WHERE key_hf IS NOT NULL AND going_raw IS NOT NULL GROUP BY {group}, going_raw
+),
+gb AS (
+  SELECT {group}, {dialect.json_object_agg('going_raw', 'n')} AS going_breakdown FROM goings GROUP BY {group}
+)
+SELECT {select_list(columns)}
+FROM g
+LEFT JOIN lt ON lt.rn = 1 AND {on.replace('x.', 'lt.')}
+LEFT JOIN gb ON {on.replace('x.', 'gb.')}
+"""
+
+
+def by_venue_sql(dialect: Dialect, ctx: Context) -> str:
+    columns = {"entity_type": "g.entity_type", "entity_id": "g.entity_id", "venue_id": "g.course_id",
+               **record_columns("g"), **stamps(dialect)}
+    return f"""
+WITH ent AS (
+  {entity_runs(VENUE_ENTITIES)}
+),
+g AS (
+  SELECT entity_type, entity_id, course_id, {RECORD_SUMS} FROM ent WHERE course_id IS NOT NULL
+  GROUP BY entity_type, entity_id, course_id HAVING COUNT(*) >= :min_runs
+)
+SELECT {select_list(columns)} FROM g
+"""
+
+
+def combinations_sql(dialect: Dialect, ctx: Context) -> str:
+    """Jockey-trainer pairs, in the canonical order the table's CHECK requires."""
+    columns = {"entity1_type": "'jockey'", "entity1_id": "g.jockey_id",
+               "entity2_type": "'trainer'", "entity2_id": "g.trainer_id",
+               **record_columns("g"), **stamps(dialect)}
+    return f"""
+WITH g AS (
+  SELECT jockey_id, trainer_id, {RECORD_SUMS} FROM {RUN_TABLE}
+  WHERE jockey_id IS NOT NULL AND trainer_id IS NOT NULL
+  GROUP BY jockey_id, trainer_id HAVING COUNT(*) >= :min_runs
+)
+SELECT {select_list(columns)} FROM g
+"""
+
+
+JOBS = (
+    Job(ra_performance_by_distance, CATEGORY, by_distance_sql, stamp="calculated_at",
+        key=("entity_type", "entity_id", "distance_yards")),
+    Job(ra_performance_by_venue, CATEGORY, by_venue_sql, stamp="calculated_at",
+        key=("entity_type", "entity_id", "venue_id")),
+    Job(ra_entity_combinations, CATEGORY, combinations_sql, stamp="calculated_at",
+        key=("entity1_type", "entity1_id", "entity2_type", "entity2_id")),
+)
