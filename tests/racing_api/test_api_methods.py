@@ -280,3 +280,11 @@ async def test_a_single_code_is_not_split_into_characters(fake: FakeApi, client:
     fake.add("/v1/courses", fixture="courses_ire.json")
     await client.courses("ire")  # type: ignore[arg-type]
     assert fake.queries == ["/v1/courses?region_codes=ire"]
+
+
+async def test_client_tallies_unknown_fields_per_endpoint(fake: FakeApi, client: RacingApiClient) -> None:
+    fake.add("/v1/horses/hrs_1/pro", {"id": "hrs_1", "region": "GB", "owner": "x"})
+    fake.add("/v1/horses/hrs_2/pro", {"id": "hrs_2", "region": "IRE"})
+    await client.horse_pro("hrs_1")
+    await client.horse_pro("hrs_2")
+    assert client.unknown_fields == {"/v1/horses/{horse_id}/pro region": 2, "/v1/horses/{horse_id}/pro owner": 1}

@@ -62,12 +62,19 @@ class RawArchive:
 
 
 def read_archive(location: Path) -> Iterator[ArchiveRecord]:
-    """Yield the records of one archive file, or of every file under a directory in name order."""
+    """Yield the records of one archive file, or of every file under a directory in name order.
+
+    A file still being written, or cut short by a crash, has no gzip trailer yet; its records up
+    to the last flush are still returned.
+    """
     location = Path(location)
     files = sorted(location.rglob("*.jsonl.gz")) if location.is_dir() else [location]
     for file in files:
         with gzip.open(file, "rt", encoding="utf-8") as handle:
-            for line in handle:
-                raw = json.loads(line)
-                raw["params"] = [tuple(pair) for pair in raw["params"]]
-                yield ArchiveRecord(**raw)
+            try:
+                for line in handle:
+                    raw = json.loads(line)
+                    raw["params"] = [tuple(pair) for pair in raw["params"]]
+                    yield ArchiveRecord(**raw)
+            except EOFError:
+                continue

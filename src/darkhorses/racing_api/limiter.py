@@ -21,6 +21,9 @@ from darkhorses.racing_api.clock import Clock, SystemClock
 from darkhorses.racing_api.endpoints import RateFamily
 
 WINDOW_SECONDS = 10.0
+#: Waits shorter than this count as none: float rounding must not leave a task sleeping for
+#: 1e-14 s forever on a clock that cannot represent the step.
+EPSILON = 1e-9
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ class RateLimiter:
                 wait = max(
                     self._paused_until - now, bucket.wait(now), self._global.wait(now), self._window.wait(now)
                 )
-                if wait <= 0:
+                if wait <= EPSILON:
                     bucket.take()
                     self._global.take()
                     self._window.record(now)

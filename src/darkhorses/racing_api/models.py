@@ -12,13 +12,14 @@ into numbers is ``darkhorses.parse``'s job. Two things are normalised here, and 
 
 Unknown keys never fail validation (``extra="allow"``): the API adds fields between versions.
 :func:`unknown_fields` counts them so a run can report what it is not storing. Only the ids a
-row cannot exist without are required; a body missing one raises ``BadPayload``.
+row cannot exist without, and the item list of an envelope, are required; a body missing one
+raises ``BadPayload`` (an error body served with status 200 must not pass as "no races").
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, ValidationInfo, field_validator
 
@@ -49,7 +50,7 @@ class ApiModel(BaseModel):
     def _normalise_missing(cls, value: Any, info: ValidationInfo) -> Any:
         value = blank_to_none(value)
         if value is None and info.field_name is not None:
-            if cls.model_fields[info.field_name].default_factory is list:
+            if get_origin(cls.model_fields[info.field_name].annotation) is list:
                 return []
         return value
 
@@ -74,7 +75,7 @@ class Course(ApiModel):
 
 
 class CoursesPage(ApiModel):
-    courses: list[Course] = _list()
+    courses: list[Course]
     total: int | None = None
 
 
@@ -336,7 +337,7 @@ class Page(ApiModel):
 
 
 class RacecardsPage(Page):
-    racecards: list[Racecard] = _list()
+    racecards: list[Racecard]
 
     @property
     def items(self) -> list[Racecard]:
@@ -344,7 +345,7 @@ class RacecardsPage(Page):
 
 
 class ResultsPage(Page):
-    results: list[Result] = _list()
+    results: list[Result]  # required; ``null`` (allowed in 2026) becomes []
 
     @property
     def items(self) -> list[Result]:
@@ -386,11 +387,11 @@ class SearchResult(ApiModel):
 
 
 class HorseSearchResults(ApiModel):
-    search_results: list[HorseStandard] = _list()
+    search_results: list[HorseStandard]
 
 
 class SearchResults(ApiModel):
-    search_results: list[SearchResult] = _list()
+    search_results: list[SearchResult]
 
 
 class RunnerOdds(ApiModel):

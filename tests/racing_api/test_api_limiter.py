@@ -1,0 +1,120 @@
+"""The shared limiter: per-endpoint buckets, a global cap, a 10-second window, pauses.
+
+Start times are read from the virtual clock, so they are exact and nothing sleeps for real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from darkhorses.racing_api import RateLimiter, RateLimits, VirtualClock
+from darkhorses.racing_api.limiter import SlidingWindow, TokenBucket
+
+
+async def starts(limiter: RateLimiter, clock: VirtualClock, calls: list[tuple[str, str]]) -> list[float]:
+    """Acquire concurrently for each ``(endpoint, family)``; return each call's start time."""
+    times: list[float] = [0.0] * len(calls)
+
+    async def one(index: int, endpoint: str, family: str) -> None:
+        await limiter.acquire(endpoint, family)  # type: ignore[arg-type]
+        times[index] = clock.now()
+
+    await asyncio.gather(*(one(i, e, f) for i, (e, f) in enumerate(calls)))
+    return times
+
+
+async def test_one_endpoint_is_spaced_at_its_rate() -> None:
+    clock = VirtualClock()
+    limiter = RateLimiter(RateLimits(default=5, global_=100, per_10s=1000), clock)
+    times = await starts(limiter, clock, [("/v1/results", "default")] * 6)
+    assert times == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
+
+
+async def test_families_have_their_own_default_rates() -> None:
+    clock = VirtualClock()
+    limiter = RateLimiter(RateLimits(global_=100, per_10s=1000), clock)
+    racecards = await starts(limiter, clock, [("/v1/racecards/pro", "racecards")] * 3)
+    assert racecards == pytest.approx([0.0, 0.5, 1.0])
+    courses = await starts(limiter, clock, [("/v1/courses", "reference")] * 3)
+    assert [t - courses[0] for t in courses] == pytest.approx([0.0, 1.0, 2.0])
+
+
+async def test_endpoints_do_not_wait_for_each_other() -> None:
+    clock = VirtualClock()
+    limiter = RateLimiter(RateLimits(default=5, reference=1, global_=1e6, per_10s=1000), clock)
+    calls = [("/v1/courses", "reference")] * 3 + [("/v1/horses/{horse_id}/pro", "default")] * 3
+    times = await starts(limiter, clock, calls)
+    assert times[:3] == pytest.approx([0.0, 1.0, 2.0], abs=1e-5)
+    assert times[3:] == pytest.approx([0.0, 0.2, 0.4], abs=1e-5)  # not held behind the 1/s courses
+
+
+async def test_the_global_cap_binds_across_endpoints() -> None:
+    clock = VirtualClock()
+    limiter = RateLimiter(RateLimits(default=5, global_=8, per_10s=1000), clock)
+    calls = [("/v1/a", "default"), ("/v1/b", "default")] * 8
+    times = sorted(await starts(limiter, clock, calls))
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    assert min(gaps) >= 1 / 8 - 1e-9
+    assert times[-1] == pytest.approx(15 / 8)  # 16 starts at the global 8/s, not 2 × 5/s
+
+
+async def test_the_ten_second_window_caps_bursts_below_cloudflare() -> None:
+    clock = VirtualClock()
+    limiter = RateLimiter(RateLimits(default=1000, global_=1000, per_10s=90), clock)
+    times = await starts(limiter, clock, [(f"/v1/e{i % 20}", "default") for i in range(100)])
+    assert sum(1 for t in times if t < 10.0) == 90
+    assert sorted(times)[90] == pytest.approx(10.0, abs=0.01)
+    for t in times:  # no 10-second window anywhere holds more than 90 starts
+        assert sum(1 for u in times if t <= u < t + 10.0) <= 90
+
+
+async def test_pause_holds_every_endpoint() -> None:
+    clock = VirtualClock()
+    limiter = RateLimiter(RateLimits(global_=100, per_10s=1000), clock)
+    limiter.pause(300)
+    times = await starts(limiter, clock, [("/v1/courses", "reference"), ("/v1/results", "default")])
+    assert min(times) == pytest.approx(300.0)
+
+
+async def test_waiters_on_one_endpoint_start_in_arrival_order() -> None:
+    clock = VirtualClock()
+    limiter = RateLimiter(RateLimits(default=5, global_=100, per_10s=1000), clock)
+    order: list[int] = []
+
+    async def one(index: int) -> None:
+        await limiter.acquire("/v1/results", "default")
+        order.append(index)
+
+    await asyncio.gather(*(one(i) for i in range(10)))
+    assert order == list(range(10))
+
+
+def test_rate_limits_come_from_settings() -> None:
+    from .conftest import make_settings
+
+    limits = RateLimits.from_settings(
+        make_settings(rate_limit_default=4, rate_limit_racecards=1.5, rate_limit_reference=0.5,
+                      rate_limit_global=6, rate_limit_per_10s=50)
+    )
+    assert (limits.rate("default"), limits.rate("racecards"), limits.rate("reference")) == (4, 1.5, 0.5)
+    assert (limits.global_, limits.per_10s) == (6, 50)
+
+
+def test_token_bucket_refills_to_one_token_only() -> None:
+    bucket = TokenBucket(rate=5, now=0.0)
+    assert bucket.wait(0.0) == 0.0
+    bucket.take()
+    assert bucket.wait(0.1) == pytest.approx(0.1)
+    assert bucket.wait(100.0) == 0.0
+    bucket.take()
+    assert bucket.wait(100.0) == pytest.approx(0.2)  # an idle hour does not bank a burst
+
+
+def test_sliding_window_forgets_starts_older_than_ten_seconds() -> None:
+    window = SlidingWindow(count=2)
+    window.record(0.0)
+    window.record(1.0)
+    assert window.wait(5.0) == pytest.approx(5.0)
+    assert window.wait(10.0) == 0.0

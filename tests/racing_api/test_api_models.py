@@ -1,0 +1,141 @@
+"""Models accept both API generations, normalise missing markers, and count unknown keys."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from darkhorses.racing_api import BadPayload, blank_to_none, unknown_fields
+from darkhorses.racing_api.models import (
+    Analysis,
+    CoursesPage,
+    HorseDistanceTimes,
+    HorsePro,
+    HorseSearchResults,
+    HorseStandard,
+    Racecard,
+    RacecardsPage,
+    Region,
+    ResultsPage,
+    SearchResults,
+    parse_body,
+)
+
+from .conftest import FIXTURES, fixture_json, fixture_text
+
+SHAPES: dict[str, Any] = {
+    "courses.json": CoursesPage,
+    "courses_ire.json": CoursesPage,
+    "courses_all_regions.json": CoursesPage,
+    "regions.json": list[Region],
+    "racecards_pro.json": RacecardsPage,
+    "racecard_pro_single_race.json": Racecard,
+    "results.json": ResultsPage,
+    "horse_results.json": ResultsPage,
+    "jockey_results.json": ResultsPage,
+    "trainer_results.json": ResultsPage,
+    "owner_results.json": ResultsPage,
+    "dam_results.json": ResultsPage,
+    "damsire_results.json": ResultsPage,
+    "horse_pro.json": list[HorsePro],
+    "horse_standard.json": HorseStandard,
+    "search_horses.json": HorseSearchResults,
+    "search_jockeys.json": SearchResults,
+    "search_trainers.json": SearchResults,
+    "search_owners.json": SearchResults,
+    "jockey_analysis_courses.json": Analysis,
+    "trainer_analysis_horse_age.json": Analysis,
+    "owner_analysis_trainers.json": Analysis,
+    "horse_analysis_distance_times.json": HorseDistanceTimes,
+}
+
+
+def test_every_recorded_200_body_has_a_model() -> None:
+    recorded = {p.name for p in FIXTURES.glob("*.json") if not p.name.startswith("error_")}
+    assert recorded == set(SHAPES)
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_recorded_bodies_parse_with_every_key_known(name: str) -> None:
+    model = parse_body(SHAPES[name], fixture_text(name))
+    assert unknown_fields(model) == Counter()
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_dumping_by_alias_gives_back_every_recorded_key(name: str) -> None:
+    """Nothing is dropped or renamed: the model round-trips to the API's own keys."""
+    body = fixture_json(name)
+    model = parse_body(SHAPES[name], fixture_text(name))
+    items = model if isinstance(model, list) else [model]
+    originals = body if isinstance(body, list) else [body]
+    for item, original in zip(items, originals):
+        assert set(item.model_dump(by_alias=True)) >= set(original)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("", None), ("-", None), ("\u2013", None), ("  ", None), (None, None), ("0", "0"), ("-1", "-1"),
+     ("542-", "542-"), ("PU", "PU"), (0, 0), (False, False), ([], [])],
+)
+def test_blank_to_none(value: object, expected: object) -> None:
+    assert blank_to_none(value) == expected
+
+
+def test_2025_markers_become_none() -> None:
+    page = parse_body(ResultsPage, fixture_text("results.json"))
+    runner = page.results[0].runners[2]
+    assert runner.tsr is None and page.results[0].comments is None  # "–" and ""
+    card = parse_body(RacecardsPage, fixture_text("racecards_pro.json")).racecards[0]
+    assert card.runners[0].ofr is None and card.going_detailed is None  # "-" and ""
+
+
+def test_2026_nulls_and_new_fields_are_accepted() -> None:
+    body = fixture_json("results.json")
+    race = body["results"][0]
+    race.update({"surface": None, "jumps": None, "tote_win": None, "comments": None})
+    race["runners"][0].update({"bsp": "3.6", "rpr": None, "silk_url": None, "jockey_claim_lbs": None})
+    model = parse_body(ResultsPage, json.dumps(body))
+    parsed = model.results[0]
+    assert parsed.surface is None and parsed.runners[0].rpr is None
+    assert parsed.runners[0].bsp == "3.6"  # 2026 field, modelled
+    assert unknown_fields(model) == Counter()
+
+
+def test_null_lists_become_empty_lists() -> None:
+    body = fixture_json("racecard_pro_single_race.json")
+    body["runners"][0].update({"odds": None, "prev_trainers": None, "quotes": None, "trainer_14_days": None})
+    card = parse_body(Racecard, json.dumps(body))
+    assert card.runners[0].odds == [] and card.runners[0].prev_trainers == [] and card.runners[0].trainer_14_days is None
+    assert parse_body(ResultsPage, '{"results": null, "total": 0, "limit": 100, "skip": 0}').results == []
+
+
+def test_numbers_where_strings_were_sent_are_kept_as_text() -> None:
+    card = parse_body(Racecard, json.dumps({"race_id": "rac_1", "field_size": 8, "distance_f": 16.0, "runners": []}))
+    assert (card.field_size, card.distance_f) == ("8", "16.0")
+
+
+def test_unknown_fields_are_kept_and_counted_by_path() -> None:
+    body = fixture_json("racecards_pro.json")
+    for card in body["racecards"]:
+        card["race_status"] = "Open"  # known since 2026
+        card["new_race_key"] = "x"
+        for runner in card["runners"]:
+            runner["new_runner_key"] = 1
+    page = parse_body(RacecardsPage, json.dumps(body))
+    assert unknown_fields(page) == Counter({"racecards[].new_race_key": 2, "racecards[].runners[].new_runner_key": 13})
+    assert page.racecards[0].model_extra == {"new_race_key": "x"}
+
+
+def test_envelope_without_its_item_list_is_bad_payload() -> None:
+    with pytest.raises(BadPayload, match="racecards: Field required"):
+        parse_body(RacecardsPage, '{"detail": "maintenance", "total": 0}', path="/v1/racecards/pro")
+
+
+def test_bad_payload_keeps_raw_text_and_path() -> None:
+    with pytest.raises(BadPayload) as caught:
+        parse_body(HorsePro, "{not json", path="/v1/horses/hrs_1/pro", status=200)
+    assert caught.value.raw == "{not json" and caught.value.path == "/v1/horses/hrs_1/pro"
+    assert str(caught.value).startswith("The Racing API sent a body for /v1/horses/hrs_1/pro that does not fit")
