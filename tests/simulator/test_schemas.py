@@ -1,0 +1,110 @@
+"""Every 200 body validates against the vendor schema of its dialect, over dates and seeds.
+
+The validator itself is checked on the recorded real bodies (they must pass the 2025 schema)
+and on a broken body (it must fail), so a pass here means something.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from darkhorses.simulator import create_app
+
+from .conftest import TODAY, asgi_client, fixture_body, make_config, validator_for
+
+RECORDED = [
+    ("racecards_pro.json", "/v1/racecards/pro"),
+    ("racecard_pro_single_race.json", "/v1/racecards/{race_id}/pro"),
+    ("results.json", "/v1/results"),
+    ("horse_standard.json", "/v1/horses/{horse_id}/standard"),
+    ("courses.json", "/v1/courses"),
+    ("regions.json", "/v1/courses/regions"),
+]
+
+
+@pytest.mark.parametrize(("name", "path"), RECORDED)
+def test_recorded_bodies_pass_the_2025_schemas(name: str, path: str) -> None:
+    assert not list(validator_for("2025", path).iter_errors(fixture_body(name)))
+
+
+def test_the_validator_rejects_a_broken_body() -> None:
+    body = fixture_body("results.json")
+    del body["results"][0]["runners"][0]["sp"]
+    body["total"] = "36"
+    errors = list(validator_for("2025", "/v1/results").iter_errors(body))
+    assert {e.validator for e in errors} == {"required", "type"}
+
+
+CASES = [
+    (1, "2026", [dt.date(2025, 10, 13), dt.date(2023, 1, 23), TODAY + dt.timedelta(days=7)]),
+    (7, "2025", [dt.date(2024, 2, 29), dt.date(2025, 6, 21)]),
+]
+
+
+@pytest.mark.parametrize(("seed", "dialect", "dates"), CASES)
+async def test_every_endpoint_validates(seed: int, dialect: str, dates: list[dt.date], assert_valid: Any) -> None:
+    app = create_app(make_config(seed=seed, dialect=dialect))
+    async with asgi_client(app) as c:
+        for path, url in (("/v1/courses", "/v1/courses"), ("/v1/courses/regions", "/v1/courses/regions")):
+            r = await c.get(url)
+            assert r.status_code == 200
+            assert_valid(dialect, path, r.json())
+        for day in dates:
+            cards = (await c.get("/v1/racecards/pro", params={"date": day.isoformat()})).json()
+            assert cards["racecards"], day
+            assert_valid(dialect, "/v1/racecards/pro", cards)
+            card = cards["racecards"][0]
+            single = (await c.get(f"/v1/racecards/{card['race_id']}/pro")).json()
+            assert_valid(dialect, "/v1/racecards/{race_id}/pro", single)
+            horse_id = card["runners"][0]["horse_id"]
+            for kind in ("pro", "standard"):
+                r = await c.get(f"/v1/horses/{horse_id}/{kind}")
+                if r.status_code == 200:
+                    assert_valid(dialect, f"/v1/horses/{{horse_id}}/{kind}", r.json())
+            if day > TODAY:
+                continue
+            page = (await c.get("/v1/results", params={"start_date": day.isoformat(), "end_date": day.isoformat(),
+                                                       "limit": 50})).json()
+            assert page["results"], day
+            assert_valid(dialect, "/v1/results", page)
+            one = (await c.get(f"/v1/results/{page['results'][-1]['race_id']}")).json()
+            assert_valid(dialect, "/v1/results/{race_id}", one)
+        today_page = (await c.get("/v1/results/today")).json()
+        assert_valid(dialect, "/v1/results/today", today_page)
+
+
+async def test_results_over_many_dates_validate(assert_valid: Any) -> None:
+    """Results are cheap: check a spread of dates across the whole history, both dialects."""
+    for dialect in ("2025", "2026"):
+        app = create_app(make_config(seed=3, dialect=dialect))
+        async with asgi_client(app) as c:
+            for year in range(1988, 2026, 6):
+                day = dt.date(year, 1 + year % 12, 1 + year % 27).isoformat()
+                page = (await c.get("/v1/results", params={"start_date": day, "end_date": day})).json()
+                assert page["total"] > 0
+                assert_valid(dialect, "/v1/results", page)
+
+
+def test_2025_bodies_have_no_nulls_and_no_2026_fields(app_2025: Any) -> None:
+    world = app_2025.state.world
+    day = dt.date(2025, 10, 13)
+    cards = world.racecards(day, "2025")
+    results = world.results(day, "2025")
+
+    def walk(value: Any) -> None:
+        assert value is not None
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(cards)
+    walk(results)
+    assert all("race_status" not in card for card in cards)
+    assert all("bsp" not in runner for race in results for runner in race["runners"])
+    assert any(card["race_status"] is None for card in world.racecards(day, "2026"))
