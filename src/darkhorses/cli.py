@@ -133,3 +133,53 @@ def inventory(
     Console().print(view)
     if json_path is not None:
         typer.echo(f"wrote {json_path}")
+
+
+@app.command()
+def simulate(
+    host: Annotated[str, typer.Option(help="Interface to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    seed: Annotated[int, typer.Option(help="World seed: the same seed serves byte-identical bodies.")] = 1,
+    plan: Annotated[str, typer.Option(help="Account plan: free, basic, standard or pro.")] = "pro",
+    username: Annotated[str, typer.Option(help="HTTP Basic username clients must send.")] = "demo",
+    password: Annotated[str, typer.Option(help="HTTP Basic password clients must send.")] = "demo",
+    today: Annotated[
+        str | None, typer.Option(help="Pretend today is this date, YYYY-MM-DD (default: today in London).")
+    ] = None,
+    dialect: Annotated[str, typer.Option(help="2026 (OpenAPI v1.4.3, nulls) or 2025 (recorded style).")] = "2026",
+    history_addon: Annotated[
+        bool, typer.Option(help="Serve results older than 365 days (the historical add-on).")
+    ] = True,
+    latency_ms: Annotated[float, typer.Option(help="Added delay per response, in milliseconds.")] = 0.0,
+    rate_limits: Annotated[
+        bool, typer.Option(help="Enforce per-endpoint rate limits (429) and the 100-in-10s IP cool-off.")
+    ] = False,
+    fault_rate: Annotated[
+        float,
+        typer.Option(help="Share of requests that fail, spread over 5xx, dropped, truncated, invalid JSON "
+                          "and schema drift."),
+    ] = 0.0,
+    fault_seed: Annotated[int, typer.Option(help="Seed of the fault sequence.")] = 0,
+) -> None:
+    """Serve the offline Racing API (a deterministic simulated world) until stopped.
+
+    Point RACING_API_BASE_URL at the printed URL and use the same username and password.
+    """
+    import datetime as dt
+
+    from darkhorses.errors import ConfigError
+    from darkhorses.simulator import FaultConfig, SimulatorConfig, serve_forever
+
+    share = fault_rate / 5
+    try:
+        config = SimulatorConfig(
+            seed=seed, plan=plan, username=username, password=password,  # type: ignore[arg-type]
+            today=dt.date.fromisoformat(today) if today else None, dialect=dialect,  # type: ignore[arg-type]
+            history_addon=history_addon, latency_ms=latency_ms, rate_limits_enabled=rate_limits,
+            faults=FaultConfig(server_error=share, drop=share, truncate=share, invalid_json=share,
+                               drift=share, seed=fault_seed),
+        )
+    except ValueError as exc:
+        raise ConfigError(f"simulate: {exc}") from None
+    typer.echo(f"The Racing API simulator on http://{host}:{port} (seed {seed}, plan {plan}, dialect {dialect})")
+    serve_forever(config, host, port)
