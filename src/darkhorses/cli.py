@@ -136,6 +136,67 @@ def inventory(
 
 
 @app.command()
+def populate(
+    category: Annotated[
+        list[str] | None,
+        typer.Option("--category", "-c", help="pedigree, statistics, supplementary or odds; repeatable. Default: all."),
+    ] = None,
+    table: Annotated[
+        list[str] | None, typer.Option("--table", "-t", help="Compute only this table (e.g. ra_mst_sires); repeatable.")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Compute as of this date, YYYY-MM-DD (default: today in London).")
+    ] = None,
+    test: Annotated[
+        bool, typer.Option("--test", help="Compute over the last 14 days only and write nothing (a quick check).")
+    ] = False,
+    show_status: Annotated[
+        bool, typer.Option("--status", help="Show each table's rows, last computation and column fill; compute nothing.")
+    ] = False,
+) -> None:
+    """Compute the statistics tables with set-based SQL, each replaced atomically."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from darkhorses.db.engine import make_engine
+    from darkhorses.db.migrate import ensure_schema
+    from darkhorses.stats.populate import parse_as_of
+    from darkhorses.stats.populate import populate as run_populate
+    from darkhorses.stats.populate import select_jobs
+    from darkhorses.stats.status import status
+
+    select_jobs(category or (), table or ())  # reject unknown names before touching the database
+    day = parse_as_of(as_of) if as_of else None
+    engine = make_engine(_database_url())
+    ensure_schema(engine)
+    console = Console()
+    if show_status:
+        view = Table(title="statistics tables")
+        for heading in ("table", "category", "rows", "last computed", "columns filled", "least filled"):
+            view.add_column(heading, justify="left" if heading in {"table", "category", "least filled"} else "right")
+        for entry in status(engine):
+            least = min(entry.fill.items(), key=lambda item: item[1], default=None)
+            full = sum(1 for share in entry.fill.values() if share > 0)
+            view.add_row(entry.table, entry.category, str(entry.rows),
+                         entry.last_computed.strftime("%Y-%m-%d %H:%M") if entry.last_computed else "-",
+                         f"{full}/{len(entry.fill)}", f"{least[0]} {least[1]:.0%}" if least else "-")
+        console.print(view)
+        return
+    result = run_populate(engine, categories=category or (), tables=table or (), as_of=day, test=test)
+    for note in result.notes:
+        console.print(note)
+    if not result.tables:
+        return
+    mode = "test slice, nothing written" if result.test else "written"
+    view = Table(title=f"as of {result.as_of} ({result.run_rows} runs; {mode})")
+    for heading in ("table", "category", "rows", "seconds"):
+        view.add_column(heading, justify="left" if heading in {"table", "category"} else "right")
+    for entry in result.tables:
+        view.add_row(entry.table, entry.category, str(entry.rows), f"{entry.seconds:.2f}")
+    console.print(view)
+
+
+@app.command()
 def simulate(
     host: Annotated[str, typer.Option(help="Interface to listen on (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
