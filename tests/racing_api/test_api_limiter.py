@@ -27,14 +27,14 @@ async def starts(limiter: RateLimiter, clock: VirtualClock, calls: list[tuple[st
 
 async def test_one_endpoint_is_spaced_at_its_rate() -> None:
     clock = VirtualClock()
-    limiter = RateLimiter(RateLimits(default=5, global_=100, per_10s=1000), clock)
+    limiter = RateLimiter(RateLimits(default=5, global_=100, per_10s=1000, margin=0), clock)
     times = await starts(limiter, clock, [("/v1/results", "default")] * 6)
     assert times == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
 
 
 async def test_families_have_their_own_default_rates() -> None:
     clock = VirtualClock()
-    limiter = RateLimiter(RateLimits(global_=100, per_10s=1000), clock)
+    limiter = RateLimiter(RateLimits(global_=100, per_10s=1000, margin=0), clock)
     racecards = await starts(limiter, clock, [("/v1/racecards/pro", "racecards")] * 3)
     assert racecards == pytest.approx([0.0, 0.5, 1.0])
     courses = await starts(limiter, clock, [("/v1/courses", "reference")] * 3)
@@ -43,7 +43,7 @@ async def test_families_have_their_own_default_rates() -> None:
 
 async def test_endpoints_do_not_wait_for_each_other() -> None:
     clock = VirtualClock()
-    limiter = RateLimiter(RateLimits(default=5, reference=1, global_=1e6, per_10s=1000), clock)
+    limiter = RateLimiter(RateLimits(default=5, reference=1, global_=1e6, per_10s=1000, margin=0), clock)
     calls = [("/v1/courses", "reference")] * 3 + [("/v1/horses/{horse_id}/pro", "default")] * 3
     times = await starts(limiter, clock, calls)
     assert times[:3] == pytest.approx([0.0, 1.0, 2.0], abs=1e-5)
@@ -52,7 +52,7 @@ async def test_endpoints_do_not_wait_for_each_other() -> None:
 
 async def test_the_global_cap_binds_across_endpoints() -> None:
     clock = VirtualClock()
-    limiter = RateLimiter(RateLimits(default=5, global_=8, per_10s=1000), clock)
+    limiter = RateLimiter(RateLimits(default=5, global_=8, per_10s=1000, margin=0), clock)
     calls = [("/v1/a", "default"), ("/v1/b", "default")] * 8
     times = sorted(await starts(limiter, clock, calls))
     gaps = [later - earlier for earlier, later in zip(times, times[1:])]
@@ -62,7 +62,7 @@ async def test_the_global_cap_binds_across_endpoints() -> None:
 
 async def test_the_ten_second_window_caps_bursts_below_cloudflare() -> None:
     clock = VirtualClock()
-    limiter = RateLimiter(RateLimits(default=1000, global_=1000, per_10s=90), clock)
+    limiter = RateLimiter(RateLimits(default=1000, global_=1000, per_10s=90, margin=0), clock)
     times = await starts(limiter, clock, [(f"/v1/e{i % 20}", "default") for i in range(100)])
     assert sum(1 for t in times if t < 10.0) == 90
     assert sorted(times)[90] == pytest.approx(10.0, abs=0.01)
@@ -72,7 +72,7 @@ async def test_the_ten_second_window_caps_bursts_below_cloudflare() -> None:
 
 async def test_pause_holds_every_endpoint() -> None:
     clock = VirtualClock()
-    limiter = RateLimiter(RateLimits(global_=100, per_10s=1000), clock)
+    limiter = RateLimiter(RateLimits(global_=100, per_10s=1000, margin=0), clock)
     limiter.pause(300)
     times = await starts(limiter, clock, [("/v1/courses", "reference"), ("/v1/results", "default")])
     assert min(times) == pytest.approx(300.0)
@@ -80,7 +80,7 @@ async def test_pause_holds_every_endpoint() -> None:
 
 async def test_waiters_on_one_endpoint_start_in_arrival_order() -> None:
     clock = VirtualClock()
-    limiter = RateLimiter(RateLimits(default=5, global_=100, per_10s=1000), clock)
+    limiter = RateLimiter(RateLimits(default=5, global_=100, per_10s=1000, margin=0), clock)
     order: list[int] = []
 
     async def one(index: int) -> None:
@@ -98,8 +98,16 @@ def test_rate_limits_come_from_settings() -> None:
         make_settings(rate_limit_default=4, rate_limit_racecards=1.5, rate_limit_reference=0.5,
                       rate_limit_global=6, rate_limit_per_10s=50)
     )
-    assert (limits.rate("default"), limits.rate("racecards"), limits.rate("reference")) == (4, 1.5, 0.5)
-    assert (limits.global_, limits.per_10s) == (6, 50)
+    assert (limits.default, limits.racecards, limits.reference, limits.global_, limits.per_10s) == (4, 1.5, 0.5, 6, 50)
+    assert limits.rate("default") == pytest.approx(4 * 0.97)  # spaced with the 3 % margin
+
+
+async def test_the_margin_spaces_starts_slightly_wider_than_the_limit() -> None:
+    clock = VirtualClock()
+    limiter = RateLimiter(RateLimits(default=5, global_=100, per_10s=1000, margin=0.03), clock)
+    times = await starts(limiter, clock, [("/v1/results", "default")] * 6)
+    assert times[5] == pytest.approx(5 / (5 * 0.97))  # the sixth start falls after the first second
+    assert times[5] > 1.0
 
 
 def test_token_bucket_refills_to_one_token_only() -> None:

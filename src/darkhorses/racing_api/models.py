@@ -19,7 +19,8 @@ raises ``BadPayload`` (an error body served with status 200 must not pass as "no
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, TypeVar, get_origin
+from functools import cache
+from typing import Any, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, ValidationInfo, field_validator
 
@@ -535,17 +536,38 @@ def unknown_fields(value: Any, path: str = "") -> Counter[str]:
     """Count the keys the models did not expect, by path (``racecards[].runners[].new_key``).
 
     Walks a model, a list of models, or nested combinations; a field seen in 30 runners counts 30.
+    Only fields that can hold models are descended into, so a full racecard page stays cheap.
     """
     counts: Counter[str] = Counter()
-    if isinstance(value, BaseModel):
-        for key in value.model_extra or {}:
-            counts[_join(path, key)] += 1
-        for name, field in type(value).model_fields.items():
-            counts.update(unknown_fields(getattr(value, name), _join(path, field.alias or name)))
-    elif isinstance(value, list):
-        for item in value:
-            counts.update(unknown_fields(item, f"{path}[]"))
+    _count_unknown(value, path, counts)
     return counts
+
+
+def _count_unknown(value: Any, path: str, counts: Counter[str]) -> None:
+    if isinstance(value, BaseModel):
+        for key in value.model_extra or ():
+            counts[_join(path, key)] += 1
+        for name, key in _nested_fields(type(value)):
+            _count_unknown(getattr(value, name), _join(path, key), counts)
+    elif isinstance(value, list) and value and isinstance(value[0], BaseModel | list):
+        for item in value:
+            _count_unknown(item, f"{path}[]", counts)
+
+
+@cache
+def _nested_fields(model: type[BaseModel]) -> tuple[tuple[str, str], ...]:
+    """``(attribute, API key)`` of the fields whose type mentions a model."""
+    return tuple(
+        (name, field.alias or name)
+        for name, field in model.model_fields.items()
+        if _mentions_model(field.annotation)
+    )
+
+
+def _mentions_model(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_mentions_model(arg) for arg in get_args(annotation))
 
 
 def _join(path: str, key: str) -> str:
