@@ -72,7 +72,8 @@ def main() -> None:
     achieved = args.requests / elapsed
     mode = "sequential" if args.sequential else "concurrent"
     print(f"{mode}: {args.requests} requests, {args.latency_ms:.0f} ms latency, limit {args.rate}/s")
-    print(f"elapsed {elapsed:.2f} s, achieved {achieved:.3f} req/s, requests sent {sent} (429 retries: {sent - args.requests})")
+    retries = sent - args.requests
+    print(f"elapsed {elapsed:.2f} s, achieved {achieved:.3f} req/s, requests sent {sent} (429 retries: {retries})")
     print(f"utilisation (achieved / limit): {achieved / args.rate:.3f}")
 
 

@@ -68,3 +68,11 @@ async def test_no_archive_no_files(fake: FakeApi, client: RacingApiClient, tmp_p
     fake.add("/v1/courses", fixture="courses.json")
     await client.courses()
     assert client.archive is None and list(tmp_path.iterdir()) == []
+
+
+def test_archive_from_settings_follows_the_switch(tmp_path: Path) -> None:
+    from .conftest import make_settings
+
+    archive = RawArchive.from_settings(make_settings(archive_enabled=True, archive_dir=tmp_path))
+    assert archive is not None and archive.directory == tmp_path
+    assert RawArchive.from_settings(make_settings(archive_enabled=False)) is None

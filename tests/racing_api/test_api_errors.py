@@ -102,6 +102,14 @@ async def test_connection_errors_on_every_attempt_raise_server_error(fake: FakeA
     assert len(fake.requests) == 5
 
 
+async def test_a_dropped_connection_from_any_transport_is_retried(fake: FakeApi, client: RacingApiClient) -> None:
+    def drop(request: httpx.Request) -> httpx.Response:
+        raise ConnectionResetError("peer went away")
+
+    fake.add_handler("/v1/courses", drop).add("/v1/courses", fixture="courses.json")
+    assert len(await client.courses()) == 2
+
+
 async def test_429_on_every_attempt_raises_rate_limited(fake: FakeApi, client: RacingApiClient) -> None:
     fake.add("/v1/courses", {"detail": "Too Many Requests"}, status=429)
     with pytest.raises(RateLimited, match="429 Too Many Requests for /v1/courses after 5 attempts"):
@@ -115,6 +123,21 @@ async def test_non_json_body_is_bad_payload_with_raw_text(fake: FakeApi, client:
         await client.courses()
     assert caught.value.raw == "<html>maintenance</html>" and caught.value.path == "/v1/courses"
     assert "/v1/courses" in str(caught.value)
+    assert len(fake.requests) == 5  # a body that is not JSON at all is retried like a 5xx
+
+
+async def test_a_non_json_glitch_then_a_good_body_succeeds(fake: FakeApi, client: RacingApiClient) -> None:
+    fake.add_handler("/v1/courses", lambda r: httpx.Response(200, text='{"courses": [{"id": "crs_1"'))
+    fake.add("/v1/courses", fixture="courses.json")
+    assert [c.id for c in await client.courses()] == ["crs_832", "crs_52"]
+    assert len(fake.requests) == 2
+
+
+async def test_json_that_does_not_fit_is_not_retried(fake: FakeApi, client: RacingApiClient) -> None:
+    fake.add("/v1/courses", {"courses": [{"course": "No id"}], "total": 1})
+    with pytest.raises(BadPayload, match=r"courses\.0\.id: Field required"):
+        await client.courses()
+    assert len(fake.requests) == 1
 
 
 async def test_body_missing_a_required_id_is_bad_payload(fake: FakeApi, client: RacingApiClient) -> None:

@@ -180,6 +180,14 @@ async def test_injected_server_errors_are_retried() -> None:
     assert api.requests["/v1/courses"] > 10
 
 
+async def test_broken_bodies_and_dropped_connections_are_retried() -> None:
+    app = simulator(faults=FaultConfig(invalid_json=0.2, drop=0.2, seed=11))
+    api = client_for(app, VirtualClock())
+    courses = await asyncio.gather(*(api.courses(["ire"]) for _ in range(10)))
+    assert all([c.id for c in got] == [c.id for c in courses[0]] and got for got in courses)
+    assert api.requests["/v1/courses"] > 10
+
+
 async def test_drifted_bodies_are_tolerated_and_counted() -> None:
     app = simulator(faults=FaultConfig(drift=1.0, seed=3))
     api = client_for(app, VirtualClock())

@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+from darkhorses.config import Settings
+
 
 @dataclass(frozen=True)
 class ArchiveRecord:
@@ -39,6 +41,11 @@ class RawArchive:
         self._now = now
         self._file: IO[str] | None = None
         self.path: Path | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RawArchive | None:
+        """The archive a fetch run should use: under ``archive_dir``, or None when disabled."""
+        return cls(settings.archive_dir) if settings.archive_enabled else None
 
     def record(self, endpoint: str, path: str, params: list[tuple[str, str]], status: int, body: str) -> None:
         fetched = self._now()

@@ -1,6 +1,6 @@
 """The Racing API client: the only code in DarkHorses that talks HTTP to The Racing API.
 
-Every call goes through one path (:meth:`RacingApiClient._get`): wait for the shared rate
+Every call goes through one path (:meth:`RacingApiClient._call`): wait for the shared rate
 limiter, send, archive the body, map the status to a typed error or retry it, then validate the
 body into a model. Methods use the API's real parameter names, which differ between racecards
 (``date``, ``region_codes``, ``course_ids``) and results (``start_date``, ``end_date``,
@@ -27,6 +27,7 @@ from darkhorses.racing_api.clock import Clock, SystemClock
 from darkhorses.racing_api.endpoints import Endpoint, EntityKind, SearchKind
 from darkhorses.racing_api.errors import (
     AuthError,
+    BadPayload,
     InvalidRequest,
     NotFound,
     PlanError,
@@ -132,7 +133,8 @@ class RacingApiClient:
         )
 
     def __repr__(self) -> str:
-        return f"RacingApiClient(base_url={self.settings.racing_api_base_url!r}, plan={self.settings.racing_api_plan!r})"
+        settings = self.settings
+        return f"RacingApiClient(base_url={settings.racing_api_base_url!r}, plan={settings.racing_api_plan!r})"
 
     async def __aenter__(self) -> RacingApiClient:
         return self
@@ -273,7 +275,8 @@ class RacingApiClient:
 
     async def horse_distance_times(self, horse_id: str, **filters: Any) -> HorseDistanceTimes:
         """``GET /v1/horses/{horse_id}/analysis/distance-times``."""
-        return await self._call(HorseDistanceTimes, ep.HORSE_DISTANCE_TIMES, _analysis_query(filters), horse_id=horse_id)
+        params = _analysis_query(filters)
+        return await self._call(HorseDistanceTimes, ep.HORSE_DISTANCE_TIMES, params, horse_id=horse_id)
 
     async def analysis(self, kind: str, entity_id: str, table: str, **filters: Any) -> Analysis:
         """``GET /v1/{kind}/{id}/analysis/{table}``, e.g. ``analysis("jockeys", "jky_1", "courses")``.
@@ -283,7 +286,8 @@ class RacingApiClient:
         and damsires (classes, distances). Filters as for :meth:`results`, plus dates, region, course.
         """
         endpoint = ep.entity_analysis(kind, table)
-        return await self._call(Analysis, endpoint, _analysis_query(filters), **{ep.id_param(kind): entity_id})  # type: ignore[arg-type]
+        ids = {ep.id_param(kind): entity_id}  # type: ignore[arg-type]
+        return await self._call(Analysis, endpoint, _analysis_query(filters), **ids)
 
     async def search(self, kind: SearchKind, name: str) -> list[SearchResult]:
         """``GET /v1/{kind}/search?name=``: jockeys, trainers, owners, sires, dams, damsires."""
@@ -304,15 +308,13 @@ class RacingApiClient:
     # --- the one request path -------------------------------------------------------------------
 
     async def _call(self, shape: type[M] | Any, endpoint: Endpoint, params: Params, **ids: str) -> M:
-        path = endpoint.path(**ids)
-        response = await self._get(endpoint, path, params)
-        body: M = parse_body(shape, self._redact(response.text), path=path, status=response.status_code)
-        for field_path, count in unknown_fields(body).items():
-            self.unknown_fields[f"{endpoint.template} {field_path}"] += count
-        return body
+        """Send with rate limiting and retries, then validate; a model or a typed error, never ``None``.
 
-    async def _get(self, endpoint: Endpoint, path: str, params: Params) -> httpx.Response:
-        """Send with rate limiting and retries; a 2xx response or a typed error, never ``None``."""
+        Retried: 429, 5xx, transport failures (timeouts, refused or dropped connections) and a
+        2xx body that is not JSON at all (a proxy's error page, a truncated transfer). Not
+        retried: other 4xx, and JSON that does not fit the model (retrying cannot fix it).
+        """
+        path = endpoint.path(**ids)
         attempt = 0
         while True:
             attempt += 1
@@ -320,7 +322,7 @@ class RacingApiClient:
             self.requests[endpoint.template] += 1
             try:
                 response = await self._http.get(path, params=params)
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, ConnectionError) as exc:
                 error: RacingApiError = ServerError(
                     f"could not get {path} from The Racing API at {self.settings.racing_api_base_url} "
                     f"after {attempt} attempts: {type(exc).__name__}",
@@ -331,11 +333,18 @@ class RacingApiClient:
                 self._keep(endpoint, path, params, response)
                 if response.is_success:
                     self._consecutive_429s = 0
-                    return response
-                error = self._error_for(endpoint, path, response, attempt)
-                if not error.retryable:
-                    raise error
-                wait = self._wait_after(response, attempt)
+                    try:
+                        return self._parse(shape, endpoint, path, response)
+                    except BadPayload as bad:
+                        if not bad.retryable:
+                            raise
+                        error = bad
+                    wait = self.retry.backoff(attempt, self._jitter())
+                else:
+                    error = self._error_for(endpoint, path, response, attempt)
+                    if not error.retryable:
+                        raise error
+                    wait = self._wait_after(response, attempt)
             if attempt >= self.retry.max_attempts:
                 raise error
             log.warning("retrying %s after %s (attempt %d) in %.1fs", path, error.status or "error", attempt, wait)
@@ -343,6 +352,12 @@ class RacingApiClient:
                 self.limiter.pause(wait)
             else:
                 await self.clock.sleep(wait)
+
+    def _parse(self, shape: type[M] | Any, endpoint: Endpoint, path: str, response: httpx.Response) -> M:
+        body: M = parse_body(shape, self._redact(response.text), path=path, status=response.status_code)
+        for field_path, count in unknown_fields(body).items():
+            self.unknown_fields[f"{endpoint.template} {field_path}"] += count
+        return body
 
     def _wait_after(self, response: httpx.Response, attempt: int) -> float:
         """Retry-After if the server gave one, else backoff; several 429s in a row: the cool-off."""

@@ -49,7 +49,7 @@ HORSE_DISTANCE_TIMES = Endpoint("/v1/horses/{horse_id}/analysis/distance-times",
 ODDS = Endpoint("/v1/odds/{race_id}/{horse_id}", "pro")
 
 EntityKind = Literal["horses", "jockeys", "trainers", "owners", "sires", "dams", "damsires"]
-SearchKind = Literal["horses", "jockeys", "trainers", "owners", "sires", "dams", "damsires"]
+SearchKind = EntityKind
 
 #: Analysis tables each entity offers (the horse's distance-times table has its own method).
 ANALYSIS_TABLES: dict[str, frozenset[str]] = {

@@ -55,7 +55,10 @@ class ServerError(RacingApiError):
 
 
 class BadPayload(RacingApiError):
-    """A 2xx body that is not JSON or does not fit the model; keeps the raw text for quarantine."""
+    """A 2xx body that is not JSON or does not fit the model; keeps the raw text for quarantine.
+
+    Only a body that is not JSON at all is ``retryable`` (set per instance by the parser).
+    """
 
     def __init__(self, message: str, *, path: str = "", status: int | None = None, raw: str = "") -> None:
         super().__init__(message, path=path, status=status)

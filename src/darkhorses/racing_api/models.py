@@ -523,13 +523,15 @@ def parse_body(shape: type[T] | Any, text: str, *, path: str = "", status: int |
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise BadPayload(
+        error = BadPayload(
             f"The Racing API sent a body for {path or 'this request'} that does not fit: "
             f"{where}: {first['msg']}{more}",
             path=path,
             status=status,
             raw=text,
-        ) from None
+        )
+        error.retryable = first["type"] == "json_invalid"  # not JSON at all: likely a transient glitch
+        raise error from None
 
 
 def unknown_fields(value: Any, path: str = "") -> Counter[str]:
