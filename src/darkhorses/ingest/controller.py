@@ -1,0 +1,443 @@
+"""``darkhorses fetch``: plan a mode's work units, run them inside the rate limits, record it all.
+
+Modes (the flags follow the previous system's controller, which users know):
+
+* **backfill**: reference data, results for every date the plan allows, Pro racecards from
+  2023-01-23, then enrichment of every new horse. Units already done are skipped, so a rerun
+  after a crash resumes; the last few days are always re-synced because results still change.
+* **daily**: reference data when stale, racecards for today and the next days, results for the
+  last three days (late results, amendments), enrichment of new horses.
+* **manual**: the named tables for a date range or ``--days-back``.
+
+Each unit's rows and its ledger entry commit in one transaction. A unit that fails is recorded
+with its reason and the run goes on (``--retry-failed`` reruns exactly those); credentials or
+plan problems stop the run at once, since retrying cannot fix them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import os
+import socket
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from darkhorses.config import Settings
+from darkhorses.db.migrate import open_for_writing
+from darkhorses.db.schema import dh_locks, dh_quarantine, dh_runs, metadata, ra_metadata_tracking
+from darkhorses.db.upsert import upsert
+from darkhorses.errors import ConfigError, DarkHorsesError
+from darkhorses.ingest import ledger
+from darkhorses.ingest.horses import fetch_horse, unenriched
+from darkhorses.ingest.ledger import Unit
+from darkhorses.ingest.racecards import DAYS_AHEAD, FIRST_PRO_RACECARD, fetch_racecards
+from darkhorses.ingest.reference import fetch_courses, fetch_regions
+from darkhorses.ingest.results import HISTORY_START, RESULTS_WINDOW_DAYS, fetch_results
+from darkhorses.ingest.transform import Batch
+from darkhorses.ingest.writer import write_batch
+from darkhorses.racing_api.client import RacingApiClient
+from darkhorses.racing_api.errors import AuthError, PlanError, RacingApiError
+from darkhorses.racing_api.limiter import RateLimiter
+from darkhorses.racing_api.retry import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+LONDON = ZoneInfo("Europe/London")
+MODES = ("backfill", "daily", "manual")
+BACKFILL_START = dt.date(2015, 1, 1)
+RESULTS_DAYS_BACK = 2
+"""Results of the last three days change (late results, amendments): always fetched again."""
+REFERENCE_MAX_AGE = dt.timedelta(days=30)
+TEST_DAYS = 7
+TEST_HORSES = 25
+LOCK_STALE_AFTER = dt.timedelta(minutes=15)
+
+JOBS: dict[str, tuple[str, ...]] = {
+    "regions": ("ra_mst_regions",),
+    "courses": ("ra_mst_courses",),
+    "racecards": ("ra_mst_races", "ra_mst_runners", "ra_mst_bookmakers", "ra_runner_odds", "ra_runner_supplementary",
+                  "ra_mst_jockeys", "ra_mst_trainers", "ra_mst_owners", "ra_mst_sires", "ra_mst_dams",
+                  "ra_mst_damsires"),
+    "results": ("ra_mst_race_results", "ra_mst_races", "ra_mst_runners"),
+    "horses": ("ra_mst_horses", "ra_horse_pedigree"),
+}
+"""Each job and the tables it loads (``--tables`` accepts either)."""
+SOURCES = {
+    "regions": "/v1/courses/regions",
+    "courses": "/v1/courses",
+    "racecards": "/v1/racecards/pro (one call per date)",
+    "results": "/v1/results (one call per date per page)",
+    "horses": "/v1/horses/{id}/pro, else /standard (once per new horse)",
+}
+MODES_LOADING = {
+    "regions": "backfill, daily (monthly), manual",
+    "courses": "backfill, daily (monthly), manual",
+    "racecards": "backfill (from 2023-01-23), daily (today + N days), manual",
+    "results": "backfill, daily (last 3 days), manual",
+    "horses": "every mode (new horses only)",
+}
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    """What to fetch. Validated by :func:`plan_units`, which explains any refusal in one line."""
+
+    mode: str
+    tables: tuple[str, ...] = ()
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    days_back: int | None = None
+    racecard_days: int = 3
+    test: bool = False
+    retry_failed: bool = False
+    concurrency: int = 8
+
+
+@dataclass
+class FetchReport:
+    """What a run did; also written as the JSON run file."""
+
+    mode: str
+    started_at: dt.datetime
+    notes: list[str] = field(default_factory=list)
+    written: Counter[str] = field(default_factory=Counter)
+    api_calls: Counter[str] = field(default_factory=Counter)
+    units_done: Counter[str] = field(default_factory=Counter)
+    failed: list[dict[str, str]] = field(default_factory=list)
+    quarantined: int = 0
+    unparsed: Counter[str] = field(default_factory=Counter)
+    unknown_fields: Counter[str] = field(default_factory=Counter)
+    finished_at: dt.datetime | None = None
+    error: str | None = None
+
+    @property
+    def success(self) -> bool:
+        return self.error is None and not self.failed
+
+    def to_json(self) -> dict[str, Any]:
+        finished = self.finished_at or dt.datetime.now(dt.timezone.utc)
+        return {
+            "mode": self.mode,
+            "success": self.success,
+            "started_at": self.started_at.isoformat(timespec="seconds"),
+            "finished_at": finished.isoformat(timespec="seconds"),
+            "duration_seconds": round((finished - self.started_at).total_seconds(), 3),
+            "notes": self.notes,
+            "tables": dict(sorted(self.written.items())),
+            "api_calls": dict(sorted(self.api_calls.items())),
+            "units_done": dict(sorted(self.units_done.items())),
+            "failed_units": self.failed,
+            "quarantined_records": self.quarantined,
+            "unparsed_values": dict(sorted(self.unparsed.items())),
+            "unknown_fields": dict(sorted(self.unknown_fields.items())),
+            "error": self.error,
+        }
+
+
+def london_today() -> dt.date:
+    return dt.datetime.now(LONDON).date()
+
+
+def _days(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def jobs_for(tables: tuple[str, ...]) -> list[str]:
+    """Map ``--tables`` (job names or ``ra_*`` table names) to jobs, refusing unknown names."""
+    jobs: list[str] = []
+    for name in tables:
+        matches = [job for job, loaded in JOBS.items() if name == job or name in loaded]
+        if not matches:
+            known = ", ".join([*JOBS, *sorted({t for loaded in JOBS.values() for t in loaded})])
+            raise ConfigError(f"unknown table {name!r}; choose from {known}")
+        jobs.extend(job for job in matches if job not in jobs)
+    return jobs
+
+
+def _results_start(settings: Settings, today: dt.date) -> dt.date:
+    return HISTORY_START if settings.racing_api_history_addon else today - dt.timedelta(days=RESULTS_WINDOW_DAYS)
+
+
+def plan_units(options: FetchOptions, settings: Settings, today: dt.date) -> tuple[list[Unit], list[str]]:
+    """The units a mode needs before enrichment, plus plain notes on what it will not fetch."""
+    if options.mode not in MODES:
+        raise ConfigError(f"unknown mode {options.mode!r}; choose from {', '.join(MODES)}")
+    if options.days_back is not None and options.days_back < 0:
+        raise ConfigError(f"--days-back must be 0 or more, not {options.days_back}")
+    if not 0 <= options.racecard_days <= DAYS_AHEAD:
+        raise ConfigError(f"racecards can be fetched at most {DAYS_AHEAD} days ahead, not {options.racecard_days}")
+    notes: list[str] = []
+    if options.mode == "daily":
+        ahead = 0 if options.test else options.racecard_days
+        racecard_days = _days(today, today + dt.timedelta(days=ahead))
+        result_days = _days(today - dt.timedelta(days=RESULTS_DAYS_BACK), today)
+        jobs = ["regions", "courses", "racecards", "results"]
+    else:
+        start, end = _date_range(options, today)
+        jobs = jobs_for(options.tables) if options.tables else ["regions", "courses", "racecards", "results"]
+        racecard_days = _racecard_days(start, end, options.mode, today, notes)
+        result_days = _result_days(start, end, settings, today, notes)
+    if not settings.plan_includes("pro") and "racecards" in jobs:
+        notes.append(f"your plan ({settings.racing_api_plan}) does not include Pro racecards: skipped")
+        jobs.remove("racecards")
+    if not settings.plan_includes("standard") and "results" in jobs:
+        notes.append(f"your plan ({settings.racing_api_plan}) does not include results: skipped")
+        jobs.remove("results")
+    units = [Unit(job, "all") for job in ("regions", "courses") if job in jobs]
+    units += [Unit("racecards", day.isoformat()) for day in racecard_days if "racecards" in jobs]
+    units += [Unit("results", day.isoformat()) for day in result_days if "results" in jobs]
+    return units, notes
+
+
+def _date_range(options: FetchOptions, today: dt.date) -> tuple[dt.date, dt.date]:
+    end = options.end_date or today
+    if options.days_back is not None:
+        if options.start_date is not None:
+            raise ConfigError("give either --start-date or --days-back, not both")
+        start = end - dt.timedelta(days=options.days_back)
+    elif options.start_date is not None:
+        start = options.start_date
+    elif options.mode == "backfill":
+        start = BACKFILL_START
+    else:
+        raise ConfigError("manual mode needs --start-date or --days-back")
+    if start > end:
+        raise ConfigError(f"--start-date {start} is after --end-date {end}")
+    if end > today + dt.timedelta(days=DAYS_AHEAD):
+        raise ConfigError(f"--end-date {end} is beyond the API's window (racecards up to {DAYS_AHEAD} days ahead)")
+    if options.test:
+        start = max(start, end - dt.timedelta(days=TEST_DAYS - 1))
+    return start, end
+
+
+def _racecard_days(start: dt.date, end: dt.date, mode: str, today: dt.date, notes: list[str]) -> list[dt.date]:
+    last = end if mode == "manual" else min(end, today)
+    first = max(start, FIRST_PRO_RACECARD)
+    if start < FIRST_PRO_RACECARD:
+        notes.append(f"Pro racecards exist only from {FIRST_PRO_RACECARD}: earlier racecards skipped")
+    return _days(first, last) if first <= last else []
+
+
+def _result_days(start: dt.date, end: dt.date, settings: Settings, today: dt.date, notes: list[str]) -> list[dt.date]:
+    floor = _results_start(settings, today)
+    first, last = max(start, floor), min(end, today)
+    if start < floor:
+        reason = "" if settings.racing_api_history_addon else " without the history add-on (RACING_API_HISTORY_ADDON)"
+        notes.append(f"results before {floor} are not available{reason}: skipped")
+    if end > today:
+        notes.append(f"results after today ({today}) do not exist yet: skipped")
+    return _days(first, last) if first <= last else []
+
+
+def _always_refetched(unit: Unit, options: FetchOptions, today: dt.date, engine: Engine) -> bool:
+    """Units fetched even when done: recent dates still change; stale reference data is refreshed."""
+    if unit.job in ("racecards", "results"):
+        return dt.date.fromisoformat(unit.key) >= today - dt.timedelta(days=RESULTS_DAYS_BACK)
+    if options.mode == "manual":
+        return True
+    return options.mode == "daily" and _reference_age(engine, unit.job) > REFERENCE_MAX_AGE
+
+
+def _reference_age(engine: Engine, job: str) -> dt.timedelta:
+    query = select(ra_metadata_tracking.c.last_updated).where(ra_metadata_tracking.c.table_name == JOBS[job][0])
+    with engine.connect() as connection:
+        updated = connection.scalar(query)
+    return dt.timedelta.max if updated is None else dt.datetime.now(dt.timezone.utc) - updated
+
+
+# --------------------------------------------------------------------------- the run
+
+
+class FetchLocked(DarkHorsesError):
+    """Another fetch holds this database."""
+
+    exit_code = 3
+
+
+@contextmanager
+def fetch_lock(engine: Engine, holder: str) -> Iterator[None]:
+    """One fetch per database: a lock row with a heartbeat; a lock silent for 15 minutes is stale."""
+    now = dt.datetime.now(dt.timezone.utc)
+    with engine.begin() as connection:
+        connection.execute(delete(dh_locks).where(dh_locks.c.name == "fetch", dh_locks.c.heartbeat_at < now - LOCK_STALE_AFTER))
+        upsert(connection, dh_locks, [{"name": "fetch", "holder": holder, "acquired_at": now, "heartbeat_at": now}],
+               update_existing=False)
+        owner = connection.execute(select(dh_locks.c.holder, dh_locks.c.acquired_at).where(dh_locks.c.name == "fetch")).one()
+    if owner.holder != holder:
+        raise FetchLocked(
+            f"another fetch is running on this database ({owner.holder}, since {owner.acquired_at:%Y-%m-%d %H:%M} UTC); "
+            "wait for it to finish"
+        )
+    try:
+        yield
+    finally:
+        with engine.begin() as connection:
+            connection.execute(delete(dh_locks).where(dh_locks.c.name == "fetch", dh_locks.c.holder == holder))
+
+
+class _Run:
+    """One fetch run: executes units, keeps the report, writes the ledger."""
+
+    def __init__(self, engine: Engine, api: RacingApiClient, settings: Settings, options: FetchOptions,
+                 report: FetchReport, run_id: int, holder: str) -> None:
+        self.engine, self.api, self.settings, self.options = engine, api, settings, options
+        self.report, self.run_id, self.holder = report, run_id, holder
+
+    async def unit(self, unit: Unit, produce: Callable[[], Awaitable[Batch]]) -> None:
+        started = dt.datetime.now(dt.timezone.utc)
+        try:
+            batch = await produce()
+            with self.engine.begin() as connection:
+                written = write_batch(connection, batch)
+                if batch.quarantined:
+                    connection.execute(insert(dh_quarantine), [
+                        {"run_id": self.run_id, "job": unit.job, "partition_key": unit.key,
+                         "record_key": q.record_key, "reason": q.reason, "raw": q.raw}
+                        for q in batch.quarantined
+                    ])
+                ledger.mark_done(connection, unit, self.run_id, batch.row_count(), started)
+                connection.execute(update(dh_locks).where(dh_locks.c.holder == self.holder)
+                                   .values(heartbeat_at=dt.datetime.now(dt.timezone.utc)))
+        except (AuthError, PlanError):
+            raise
+        except (RacingApiError, SQLAlchemyError) as exc:
+            reason = str(exc).splitlines()[0]
+            log.warning("unit %s failed: %s", unit, reason)
+            ledger.mark_failed(self.engine, unit, self.run_id, reason, started)
+            self.report.failed.append({"job": unit.job, "key": unit.key, "reason": reason})
+            return
+        self.report.written.update(written)
+        self.report.units_done[unit.job] += 1
+        self.report.quarantined += len(batch.quarantined)
+        self.report.unparsed.update(batch.unparsed)
+        log.info("unit %s: %d rows", unit, batch.row_count())
+
+    def produce(self, unit: Unit) -> Callable[[], Awaitable[Batch]]:
+        regions = self.settings.regions
+        if unit.job == "regions":
+            return lambda: fetch_regions(self.api)
+        if unit.job == "courses":
+            return lambda: fetch_courses(self.api, regions)
+        if unit.job == "racecards":
+            return lambda: fetch_racecards(self.api, dt.date.fromisoformat(unit.key), regions)
+        if unit.job == "results":
+            return lambda: fetch_results(self.api, dt.date.fromisoformat(unit.key), regions)
+        return lambda: fetch_horse(self.api, unit.key, self.settings)
+
+    async def run_all(self, units: list[Unit]) -> None:
+        gate = asyncio.Semaphore(self.options.concurrency)
+
+        async def one(unit: Unit) -> None:
+            async with gate:
+                await self.unit(unit, self.produce(unit))
+
+        await asyncio.gather(*(one(unit) for unit in units))
+
+
+def _start_run(engine: Engine, mode: str, started: dt.datetime) -> int:
+    with engine.begin() as connection:
+        return connection.execute(
+            insert(dh_runs).values(command="fetch", mode=mode, status="running", started_at=started, pid=os.getpid(),
+                                   host=socket.gethostname()).returning(dh_runs.c.id)
+        ).scalar_one()
+
+
+def _finish_run(engine: Engine, run_id: int, report: FetchReport) -> None:
+    now = dt.datetime.now(dt.timezone.utc)
+    with engine.begin() as connection:
+        connection.execute(
+            update(dh_runs).where(dh_runs.c.id == run_id).values(
+                status="succeeded" if report.success else "failed", success=report.success, finished_at=now,
+                summary=report.to_json(), error=report.error)
+        )
+        tables = sorted(report.written)
+        counts = {name: connection.scalar(select(func.count()).select_from(metadata.tables[name])) for name in tables}
+        upsert(connection, ra_metadata_tracking,
+               [{"table_name": name, "last_updated": now, "record_count": counts[name]} for name in tables])
+
+
+def write_run_file(settings: Settings, report: FetchReport) -> Path:
+    """``logs/fetcher_<mode>_<YYYYmmdd_HHMMSS>.json``: the run's counts, calls, failures, outcome."""
+    settings.log_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.log_dir / f"fetcher_{report.mode}_{report.started_at:%Y%m%d_%H%M%S}.json"
+    path.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+async def run_fetch(
+    settings: Settings,
+    options: FetchOptions,
+    *,
+    engine: Engine | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    limiter: RateLimiter | None = None,
+    retry: RetryPolicy | None = None,
+    today: dt.date | None = None,
+) -> tuple[FetchReport, Path]:
+    """Run one fetch and write its run file. Raises only for problems no retry can fix.
+
+    ``transport``, ``limiter`` and ``retry`` let tests and ``demo`` put the simulator in process
+    and turn waits off; by default the settings decide.
+    """
+    today = today or london_today()
+    units, notes = plan_units(options, settings, today)
+    engine = engine or open_for_writing(settings.database_url)
+    report = FetchReport(mode=options.mode, started_at=dt.datetime.now(dt.timezone.utc), notes=notes)
+    for note in notes:
+        log.warning(note)
+    holder = f"{socket.gethostname()} pid {os.getpid()}"
+    with fetch_lock(engine, holder):
+        run_id = _start_run(engine, options.mode, report.started_at)
+        try:
+            async with RacingApiClient(settings, transport=transport, limiter=limiter, retry=retry) as api:
+                run = _Run(engine, api, settings, options, report, run_id, holder)
+                try:
+                    await _execute(run, engine, units, options, today)
+                finally:
+                    report.api_calls.update(api.requests)
+                    report.unknown_fields.update(api.unknown_fields)
+        except DarkHorsesError as exc:
+            report.error = str(exc)
+            raise
+        finally:
+            report.finished_at = dt.datetime.now(dt.timezone.utc)
+            _finish_run(engine, run_id, report)
+            path = write_run_file(settings, report)
+    return report, path
+
+
+async def _execute(run: _Run, engine: Engine, units: list[Unit], options: FetchOptions, today: dt.date) -> None:
+    if options.retry_failed:
+        units = ledger.failed_units(engine)
+        log.info("retrying %d failed units", len(units))
+    else:
+        with engine.connect() as connection:
+            done = {job: ledger.done_keys(connection, job) for job in {u.job for u in units}}
+        units = [u for u in units if u.key not in done[u.job] or _always_refetched(u, options, today, engine)]
+    reference = [u for u in units if u.job in ("regions", "courses")]
+    for unit in reference:
+        await run.unit(unit, run.produce(unit))
+    await run.run_all([u for u in units if u.job in ("racecards", "results")])
+    await run.run_all([u for u in units if u.job == "horses"])
+    if options.mode != "manual" or not options.tables or "horses" in jobs_for(options.tables):
+        with engine.connect() as connection:
+            horses = unenriched(connection, TEST_HORSES if options.test else None)
+        await run.run_all([Unit("horses", horse_id) for horse_id in horses])
+
+
+def fetch(settings: Settings, options: FetchOptions, **kwargs: Any) -> tuple[FetchReport, Path]:
+    """Blocking entry point for the CLI."""
+    return asyncio.run(run_fetch(settings, options, **kwargs))

@@ -1,0 +1,40 @@
+"""Hybrid horse enrichment: one Pro profile call per horse not yet enriched, ever.
+
+A 404 means the API has no Pro profile; where the plan allows, the Standard profile (name and
+pedigree ids) is asked for instead. Either way the horse is marked with where its profile came
+from (``pro``, ``standard`` or ``none``), so no horse is asked about twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from darkhorses.config import Settings
+from darkhorses.db.schema import ra_mst_horses
+from darkhorses.ingest.transform import Batch, horse_profile_rows
+from darkhorses.racing_api.client import RacingApiClient
+from darkhorses.racing_api.errors import NotFound
+from darkhorses.racing_api.models import HorseStandard
+
+
+def unenriched(connection: Connection, limit: int | None = None) -> list[str]:
+    """Ids of horses that have never been enriched, in id order."""
+    query = select(ra_mst_horses.c.id).where(ra_mst_horses.c.profile_source.is_(None)).order_by(ra_mst_horses.c.id)
+    return list(connection.scalars(query.limit(limit) if limit else query))
+
+
+async def fetch_horse(api: RacingApiClient, horse_id: str, settings: Settings) -> Batch:
+    profile: HorseStandard | None = None
+    source = "none"
+    try:
+        profile, source = await api.horse_pro(horse_id), "pro"
+    except NotFound:
+        if settings.plan_includes("standard"):
+            try:
+                profile, source = await api.horse_standard(horse_id), "standard"
+            except NotFound:
+                pass
+    return horse_profile_rows(horse_id, profile, source, dt.datetime.now(dt.timezone.utc))

@@ -1,0 +1,133 @@
+"""fetch against the in-process simulator, on SQLite and PostgreSQL: exact, minimal, resumable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from darkhorses.config import Settings, load_settings
+from darkhorses.db.schema import (
+    dh_work_units,
+    ra_mst_horses,
+    ra_mst_race_results,
+    ra_mst_races,
+    ra_mst_runners,
+    ra_runner_odds,
+)
+from darkhorses.ingest.controller import FetchOptions, run_fetch
+from darkhorses.racing_api.limiter import RateLimiter, RateLimits
+from darkhorses.racing_api.retry import RetryPolicy
+from darkhorses.simulator import SimulatorConfig, World, create_app
+
+TODAY = dt.date(2025, 10, 20)
+NOW = dt.datetime(2025, 10, 20, 23, 30, tzinfo=dt.timezone.utc)
+UNLIMITED = RateLimits(default=1e6, racecards=1e6, reference=1e6, global_=1e6, per_10s=10**9)
+
+
+def _settings(tmp_path: Path, engine: Engine) -> Settings:
+    return load_settings(
+        racing_api_username="demo", racing_api_password="demo", racing_api_base_url="http://sim",
+        database_url=engine.url.render_as_string(hide_password=False), log_dir=tmp_path / "logs",
+    )
+
+
+def _app():  # type: ignore[no-untyped-def]
+    return create_app(SimulatorConfig(seed=7, today=TODAY, now=lambda: NOW))
+
+
+async def _fetch(app, settings: Settings, engine: Engine, **options: object):  # type: ignore[no-untyped-def]
+    return await run_fetch(
+        settings, FetchOptions(**options), engine=engine, transport=httpx.ASGITransport(app=app),
+        limiter=RateLimiter(UNLIMITED), today=TODAY,
+    )
+
+
+def _uk_ire(bodies: list[dict]) -> list[dict]:
+    return [b for b in bodies if b["region"] in ("GB", "IRE")]
+
+
+def _count(engine: Engine, table: object, *where: object) -> int:
+    with engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(table).where(*where))  # type: ignore[arg-type]
+
+
+async def test_backfill_matches_the_world_and_reruns_fetch_nothing(engine: Engine, tmp_path: Path) -> None:
+    settings = _settings(tmp_path, engine)
+    app = _app()
+    world = World(seed=7, today=TODAY)
+    days = [TODAY - dt.timedelta(days=n) for n in (6, 5, 4)]
+    report, run_file = await _fetch(app, settings, engine, mode="backfill", start_date=days[0], end_date=days[-1])
+    assert report.success, report.failed
+
+    cards = [card for day in days for card in _uk_ire(list(world.racecards(day)))]
+    results = [result for day in days for result in _uk_ire(world.results(day))]
+    assert _count(engine, ra_mst_races) == len({c["race_id"] for c in cards} | {r["race_id"] for r in results})
+    assert _count(engine, ra_mst_runners) == sum(len(c["runners"]) for c in cards)
+    assert _count(engine, ra_mst_race_results) == sum(len(r["runners"]) for r in results)
+    assert _count(engine, ra_mst_runners, ra_mst_runners.c.is_non_runner.is_(True)) == sum(
+        1 for c in cards for r in c["runners"] if r["number"] == "NR"
+    )
+    with engine.connect() as connection:
+        per_race = dict(connection.execute(
+            select(ra_mst_runners.c.race_id, func.count()).group_by(ra_mst_runners.c.race_id)
+        ).all())
+    assert per_race == {c["race_id"]: len(c["runners"]) for c in cards}
+    horses = _count(engine, ra_mst_horses)
+    assert _count(engine, ra_mst_horses, ra_mst_horses.c.profile_source.is_not(None)) == horses
+    assert _count(engine, ra_runner_odds) == sum(len(r["odds"]) for c in cards for r in c["runners"])
+
+    counter = app.state.counter
+    assert counter["/v1/racecards/pro"] == len(days)
+    assert counter["/v1/results"] == len(days)
+    assert counter["/v1/horses/{horse_id}/pro"] == horses
+    assert counter["/v1/horses/{horse_id}/standard"] == _count(
+        engine, ra_mst_horses, ra_mst_horses.c.profile_source != "pro"
+    )
+    run = json.loads(run_file.read_text())
+    assert run["success"] is True and run["units_done"]["results"] == len(days)
+    assert run_file.name.startswith("fetcher_backfill_")
+
+    before = dict(counter)
+    again, _ = await _fetch(app, settings, engine, mode="backfill", start_date=days[0], end_date=days[-1])
+    assert again.success and dict(app.state.counter) == before  # nothing complete is fetched again
+    assert _count(engine, ra_mst_runners) == sum(len(c["runners"]) for c in cards)
+
+
+async def test_failed_units_are_recorded_and_retried(engine: Engine, tmp_path: Path) -> None:
+    settings = _settings(tmp_path, engine)
+    app = _app()
+    day = TODAY - dt.timedelta(days=8)
+    failing = {"on": True}
+
+    class Flaky(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.inner = httpx.ASGITransport(app=app)
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if failing["on"] and request.url.path == "/v1/results":
+                return httpx.Response(503, json={"detail": "down"})
+            return await self.inner.handle_async_request(request)
+
+    options = dict(mode="manual", tables=("results",), start_date=day, end_date=day)
+
+    async def fetch(**extra: object):  # type: ignore[no-untyped-def]
+        return await run_fetch(settings, FetchOptions(**{**options, **extra}), engine=engine, transport=Flaky(),
+                               limiter=RateLimiter(UNLIMITED), retry=RetryPolicy(max_attempts=2, backoff_base=0),
+                               today=TODAY)
+
+    report, run_file = await fetch()
+    assert not report.success
+    assert [(f["job"], f["key"]) for f in report.failed] == [("results", day.isoformat())]
+    assert "503" in report.failed[0]["reason"] or "server" in report.failed[0]["reason"].lower()
+    assert json.loads(run_file.read_text())["success"] is False
+    assert _count(engine, dh_work_units, dh_work_units.c.status == "failed") == 1
+    failing["on"] = False
+    retried, _ = await fetch(retry_failed=True)
+    assert retried.success and retried.units_done["results"] == 1
+    assert _count(engine, dh_work_units, dh_work_units.c.status == "failed") == 0
+    assert _count(engine, ra_mst_race_results) == sum(len(r["runners"]) for r in _uk_ire(World(7, TODAY).results(day)))
