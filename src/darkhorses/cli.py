@@ -6,6 +6,7 @@ into one line on stderr and the error's exit code, never a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -244,3 +245,96 @@ def simulate(
         raise ConfigError(f"simulate: {exc}") from None
     typer.echo(f"The Racing API simulator on http://{host}:{port} (seed {seed}, plan {plan}, dialect {dialect})")
     serve_forever(config, host, port)
+
+
+def _print_fetch(report: object, path: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from darkhorses.ingest.controller import FetchReport
+
+    assert isinstance(report, FetchReport)
+    console = Console()
+    for note in report.notes:
+        console.print(f"note: {note}")
+    view = Table(title=f"fetch {report.mode}: {'succeeded' if report.success else 'FAILED'}")
+    view.add_column("table")
+    view.add_column("rows written", justify="right")
+    for table, rows in sorted(report.written.items()):
+        view.add_row(table, str(rows))
+    console.print(view)
+    console.print(f"API calls: {sum(report.api_calls.values())} ({', '.join(f'{k} {v}' for k, v in sorted(report.api_calls.items()))})")
+    if report.quarantined:
+        console.print(f"quarantined records: {report.quarantined} (see dh_quarantine)")
+    for failure in report.failed:
+        console.print(f"failed {failure['job']} {failure['key']}: {failure['reason']}")
+    console.print(f"run file: {path}")
+
+
+def _date(value: str | None, flag: str) -> dt.date | None:
+    from darkhorses.errors import ConfigError
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{flag} must be a date like 2025-10-07, not {value!r}") from None
+
+
+@app.command()
+def fetch(
+    mode: Annotated[str, typer.Option("--mode", help="backfill, daily or manual.")] = "daily",
+    tables: Annotated[
+        list[str] | None, typer.Option("--tables", help="Jobs or ra_* tables to load (manual mode); repeatable.")
+    ] = None,
+    start_date: Annotated[str | None, typer.Option("--start-date", help="First date, YYYY-MM-DD.")] = None,
+    end_date: Annotated[str | None, typer.Option("--end-date", help="Last date, YYYY-MM-DD (default today).")] = None,
+    days_back: Annotated[int | None, typer.Option("--days-back", help="Dates from N days ago to the end date.")] = None,
+    racecard_days: Annotated[int, typer.Option("--racecard-days", help="Daily: racecards for today + N days (0-7).")] = 3,
+    test: Annotated[bool, typer.Option("--test", help="A small slice: 7 days and a few horses.")] = False,
+    list_tables: Annotated[bool, typer.Option("--list", help="List the tables, their sources and modes; fetch nothing.")] = False,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Retry exactly the units that failed before.")] = False,
+) -> None:
+    """Load racing data from The Racing API into the database (backfill, daily or manual)."""
+    from darkhorses.config import load_settings
+    from darkhorses.ingest.controller import JOBS, MODES_LOADING, SOURCES, FetchOptions, plan_units, london_today
+    from darkhorses.ingest.controller import fetch as run_fetch
+
+    if list_tables:
+        for job, loaded in JOBS.items():
+            typer.echo(f"{job:10} {SOURCES[job]}\n{'':10} tables: {', '.join(loaded)}\n{'':10} modes: {MODES_LOADING[job]}")
+        return
+    settings = load_settings()
+    options = FetchOptions(mode=mode, tables=tuple(tables or ()), start_date=_date(start_date, "--start-date"),
+                           end_date=_date(end_date, "--end-date"), days_back=days_back, racecard_days=racecard_days,
+                           test=test, retry_failed=retry_failed)
+    plan_units(options, settings, london_today())  # refuse bad input before opening anything
+    if not settings.has_credentials():
+        from darkhorses.errors import ConfigError
+
+        raise ConfigError("no Racing API credentials: set RACING_API_USERNAME and RACING_API_PASSWORD (or try `darkhorses demo`)")
+    report, path = run_fetch(settings, options)
+    _print_fetch(report, path)
+    if not report.success:
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    days: Annotated[int, typer.Option("--days", min=1, max=365, help="Days of history to backfill.")] = 30,
+    seed: Annotated[int, typer.Option("--seed", help="The simulated world's seed.")] = 1,
+) -> None:
+    """Try everything offline: the built-in simulator, a backfill, a daily run and the statistics."""
+    from rich.console import Console
+
+    from darkhorses.config import load_settings
+    from darkhorses.demo import run_demo
+
+    settings = load_settings()
+    result = run_demo(settings, days=days, seed=seed)
+    for report, path in zip((result.backfill, result.daily), result.run_files, strict=True):
+        _print_fetch(report, path)
+    computed = ", ".join(f"{t.table} {t.rows}" for t in result.statistics.tables)
+    Console().print(f"statistics as of {result.statistics.as_of}: {computed}")
+    Console().print(f"database: {settings.database_url}")

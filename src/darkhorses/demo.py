@@ -1,0 +1,61 @@
+"""``darkhorses demo``: the whole pipeline on the built-in simulator, no account needed.
+
+The simulator runs in process (no port, no network), so a newcomer sees a real backfill, a daily
+run and the statistics land in ``./darkhorses.db`` (or ``DATABASE_URL``) in a minute or two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from pydantic import SecretStr
+
+from darkhorses.config import Settings
+from darkhorses.db.migrate import open_for_writing
+from darkhorses.ingest.controller import FetchOptions, FetchReport, london_today, run_fetch
+from darkhorses.racing_api.limiter import RateLimiter, RateLimits
+from darkhorses.simulator import SimulatorConfig, create_app
+from darkhorses.stats.populate import PopulateResult, populate
+
+IN_PROCESS = RateLimits(default=1e9, racecards=1e9, reference=1e9, global_=1e9, per_10s=10**12)
+"""The in-process simulator has no limits to respect, so neither does the demo's client."""
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    backfill: FetchReport
+    daily: FetchReport
+    statistics: PopulateResult
+    run_files: tuple[Path, ...]
+
+
+async def _run(settings: Settings, days: int, seed: int) -> DemoResult:
+    today = london_today()
+    app = create_app(SimulatorConfig(seed=seed, today=today))
+    demo_settings = settings.model_copy(
+        update={"racing_api_username": SecretStr("demo"), "racing_api_password": SecretStr("demo"),
+                "racing_api_base_url": "http://simulator", "racing_api_plan": "pro",
+                "racing_api_history_addon": True}
+    )
+    engine = open_for_writing(settings.database_url)
+    reports = []
+    for options in (
+        FetchOptions(mode="backfill", start_date=today - dt.timedelta(days=days - 1)),
+        FetchOptions(mode="daily"),
+    ):
+        reports.append(
+            await run_fetch(demo_settings, options, engine=engine, transport=httpx.ASGITransport(app=app),
+                            limiter=RateLimiter(IN_PROCESS), today=today)
+        )
+    statistics = await asyncio.to_thread(populate, engine, as_of=today)
+    (backfill, backfill_file), (daily, daily_file) = reports
+    return DemoResult(backfill, daily, statistics, (backfill_file, daily_file))
+
+
+def run_demo(settings: Settings, *, days: int = 30, seed: int = 1) -> DemoResult:
+    """Backfill ``days`` days from the simulator, run a daily sync, then compute the statistics."""
+    return asyncio.run(_run(settings, days, seed))
