@@ -17,6 +17,7 @@ from darkhorses.db.schema import ra_mst_horses, ra_mst_jockeys, ra_mst_race_resu
 def test_demo_fills_the_database_and_the_statistics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
     monkeypatch.setenv("DARKHORSES_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setenv("DARKHORSES_ARCHIVE_DIR", str(tmp_path / "archive"))
     result = CliRunner().invoke(app, ["demo", "--days", "1"])
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "statistics as of" in result.stdout

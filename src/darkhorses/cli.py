@@ -6,7 +6,9 @@ into one line on stderr and the error's exit code, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -51,8 +53,12 @@ def main(
         bool,
         typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit."),
     ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every work unit.")] = False,
 ) -> None:
     """Keep a complete, current UK & Irish racing database from The Racing API."""
+    from darkhorses.logs import configure_logging
+
+    configure_logging(verbose=verbose)
 
 
 def _database_url() -> str:
@@ -282,6 +288,36 @@ def _date(value: str | None, flag: str) -> dt.date | None:
         raise ConfigError(f"{flag} must be a date like 2025-10-07, not {value!r}") from None
 
 
+@contextlib.contextmanager
+def _progress() -> Iterator[object | None]:
+    """A Rich progress bar per job on a terminal; None (log lines) otherwise."""
+    import sys
+
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bars = Progress(TextColumn("{task.description:10}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    transient=False)
+
+    class RichProgress:
+        def __init__(self) -> None:
+            self.tasks: dict[str, int] = {}
+
+        def add(self, job: str, total: int) -> None:
+            if job in self.tasks:
+                bars.update(self.tasks[job], total=bars.tasks[self.tasks[job]].total + total)
+            else:
+                self.tasks[job] = bars.add_task(job, total=total)
+
+        def advance(self, job: str) -> None:
+            bars.advance(self.tasks[job])
+
+    with bars:
+        yield RichProgress()
+
+
 @app.command()
 def fetch(
     mode: Annotated[str, typer.Option("--mode", help="backfill, daily or manual.")] = "daily",
@@ -314,7 +350,8 @@ def fetch(
         from darkhorses.errors import ConfigError
 
         raise ConfigError("no Racing API credentials: set RACING_API_USERNAME and RACING_API_PASSWORD (or try `darkhorses demo`)")
-    report, path = run_fetch(settings, options)
+    with _progress() as progress:
+        report, path = run_fetch(settings, options, progress=progress)
     _print_fetch(report, path)
     if not report.success:
         raise typer.Exit(1)

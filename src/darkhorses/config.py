@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     racing_api_plan: Plan = Field("pro", validation_alias=_env("RACING_API_PLAN"))
     racing_api_history_addon: bool = Field(False, validation_alias=_env("RACING_API_HISTORY_ADDON"))
     racing_api_timeout_seconds: float = Field(30.0, validation_alias=_env("RACING_API_TIMEOUT_SECONDS"))
+    racing_api_results_page_limit: int = Field(
+        100, ge=1, le=100, validation_alias=_env("RACING_API_RESULTS_PAGE_LIMIT")
+    )
+    """Results per page: 100 on the current API; 50 for a server that follows the 2025 contract."""
 
     database_url: str = Field("sqlite:///darkhorses.db", validation_alias=_env("DATABASE_URL"))
 

@@ -19,6 +19,7 @@ def _environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RACING_API_USERNAME", "someone")
     monkeypatch.setenv("RACING_API_PASSWORD", "hunter2-secret")
     monkeypatch.setenv("DARKHORSES_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setenv("DARKHORSES_ARCHIVE_DIR", str(tmp_path / "archive"))
     return database
 
 

@@ -20,6 +20,7 @@ from darkhorses.db.schema import (
     ra_runner_odds,
 )
 from darkhorses.ingest.controller import FetchOptions, run_fetch
+from darkhorses.racing_api.archive import read_archive
 from darkhorses.racing_api.limiter import RateLimiter, RateLimits
 from darkhorses.racing_api.retry import RetryPolicy
 from darkhorses.simulator import SimulatorConfig, World, create_app
@@ -33,6 +34,7 @@ def _settings(tmp_path: Path, engine: Engine) -> Settings:
     return load_settings(
         racing_api_username="demo", racing_api_password="demo", racing_api_base_url="http://sim",
         database_url=engine.url.render_as_string(hide_password=False), log_dir=tmp_path / "logs",
+        archive_dir=tmp_path / "archive",
     )
 
 
@@ -91,6 +93,9 @@ async def test_backfill_matches_the_world_and_reruns_fetch_nothing(engine: Engin
     run = json.loads(run_file.read_text())
     assert run["success"] is True and run["units_done"]["results"] == len(days)
     assert run_file.name.startswith("fetcher_backfill_")
+    archived = list(read_archive(Path(run["archive"])))
+    assert len(archived) == sum(counter.values())
+    assert {r.endpoint for r in archived} >= {"/v1/results", "/v1/racecards/pro", "/v1/horses/{horse_id}/pro"}
 
     before = dict(counter)
     again, _ = await _fetch(app, settings, engine, mode="backfill", start_date=days[0], end_date=days[-1])

@@ -4,7 +4,8 @@ The ``ra_*`` tables are the compatibility contract that downstream apps read (th
 columns follow the previous system); types are stricter where the meaning is clear, and a few
 columns are added where good data needs them (the raw text beside a parsed racing string, the
 seconds beside a race time, the currency beside a prize). The ``dh_*`` tables are the pipeline's
-own bookkeeping: work ledger, run log, raw-response archive, quarantine and the fetch lock.
+own bookkeeping: work ledger, run log, quarantine and the locks. (Raw responses are archived
+to compressed files by the client, not to the database: see ``racing_api.archive``.)
 
 Each column carries ``info`` with its ``source`` (api / derived / calculated / system), the API
 ``endpoint`` and ``api_field`` it is read from, and which of our modules ``populated_by``. The
@@ -25,7 +26,6 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
-    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -789,21 +789,6 @@ dh_work_units = Table(
     UniqueConstraint("job", "partition_key"),
     Index(None, "status", "job"),
     CheckConstraint("status IN ('pending', 'running', 'done', 'failed', 'skipped')", name="status"),
-)
-
-dh_raw_responses = Table(
-    "dh_raw_responses",
-    metadata,
-    surrogate_id(),
-    system("run_id", SURROGATE_ID, ForeignKey("dh_runs.id", ondelete="SET NULL")),
-    system("endpoint", Text, nullable=False),
-    system("path", Text, nullable=False),
-    system("params", JSONB),
-    system("status_code", Integer, nullable=False),
-    system("fetched_at", UTCDateTime, nullable=False),
-    system("body_gzip", LargeBinary, nullable=False),
-    system("body_sha256", Text, nullable=False),
-    Index(None, "endpoint", "fetched_at"),
 )
 
 dh_quarantine = Table(

@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -48,6 +48,7 @@ from darkhorses.ingest.reference import fetch_courses, fetch_regions
 from darkhorses.ingest.results import HISTORY_START, RESULTS_WINDOW_DAYS, fetch_results
 from darkhorses.ingest.transform import Batch
 from darkhorses.ingest.writer import write_batch
+from darkhorses.racing_api.archive import RawArchive
 from darkhorses.racing_api.client import RacingApiClient
 from darkhorses.racing_api.errors import AuthError, PlanError, RacingApiError
 from darkhorses.racing_api.limiter import RateLimiter
@@ -122,6 +123,7 @@ class FetchReport:
     unknown_fields: Counter[str] = field(default_factory=Counter)
     finished_at: dt.datetime | None = None
     error: str | None = None
+    archive: str | None = None
 
     @property
     def success(self) -> bool:
@@ -143,6 +145,7 @@ class FetchReport:
             "quarantined_records": self.quarantined,
             "unparsed_values": dict(sorted(self.unparsed.items())),
             "unknown_fields": dict(sorted(self.unknown_fields.items())),
+            "archive": self.archive,
             "error": self.error,
         }
 
@@ -288,15 +291,46 @@ def fetch_lock(engine: Engine, holder: str) -> Iterator[None]:
             connection.execute(delete(dh_locks).where(dh_locks.c.name == "fetch", dh_locks.c.holder == holder))
 
 
+class Progress(Protocol):
+    """Where a run reports progress: a Rich bar on a terminal, log lines elsewhere."""
+
+    def add(self, job: str, total: int) -> None: ...
+
+    def advance(self, job: str) -> None: ...
+
+
+class LogProgress:
+    """Progress as log lines, every tenth of a job and at its end (for cron and containers)."""
+
+    def __init__(self) -> None:
+        self._totals: dict[str, int] = {}
+        self._done: Counter[str] = Counter()
+
+    def add(self, job: str, total: int) -> None:
+        self._totals[job] = self._totals.get(job, 0) + total
+
+    def advance(self, job: str) -> None:
+        self._done[job] += 1
+        done, total = self._done[job], self._totals[job]
+        if done == total or done % max(1, total // 10) == 0:
+            log.info("%s: %d/%d units", job, done, total)
+
+
 class _Run:
     """One fetch run: executes units, keeps the report, writes the ledger."""
 
     def __init__(self, engine: Engine, api: RacingApiClient, settings: Settings, options: FetchOptions,
-                 report: FetchReport, run_id: int, holder: str) -> None:
+                 report: FetchReport, run_id: int, holder: str, progress: Progress) -> None:
         self.engine, self.api, self.settings, self.options = engine, api, settings, options
-        self.report, self.run_id, self.holder = report, run_id, holder
+        self.report, self.run_id, self.holder, self.progress = report, run_id, holder, progress
 
     async def unit(self, unit: Unit, produce: Callable[[], Awaitable[Batch]]) -> None:
+        try:
+            await self._unit(unit, produce)
+        finally:
+            self.progress.advance(unit.job)
+
+    async def _unit(self, unit: Unit, produce: Callable[[], Awaitable[Batch]]) -> None:
         started = dt.datetime.now(dt.timezone.utc)
         try:
             batch = await produce()
@@ -323,7 +357,7 @@ class _Run:
         self.report.units_done[unit.job] += 1
         self.report.quarantined += len(batch.quarantined)
         self.report.unparsed.update(batch.unparsed)
-        log.info("unit %s: %d rows", unit, batch.row_count())
+        log.debug("unit %s: %d rows", unit, batch.row_count())
 
     def produce(self, unit: Unit) -> Callable[[], Awaitable[Batch]]:
         regions = self.settings.regions
@@ -338,6 +372,8 @@ class _Run:
         return lambda: fetch_horse(self.api, unit.key, self.settings)
 
     async def run_all(self, units: list[Unit]) -> None:
+        for job, count in Counter(unit.job for unit in units).items():
+            self.progress.add(job, count)
         gate = asyncio.Semaphore(self.options.concurrency)
 
         async def one(unit: Unit) -> None:
@@ -386,6 +422,7 @@ async def run_fetch(
     limiter: RateLimiter | None = None,
     retry: RetryPolicy | None = None,
     today: dt.date | None = None,
+    progress: Progress | None = None,
 ) -> tuple[FetchReport, Path]:
     """Run one fetch and write its run file. Raises only for problems no retry can fix.
 
@@ -402,13 +439,18 @@ async def run_fetch(
     with fetch_lock(engine, holder):
         run_id = _start_run(engine, options.mode, report.started_at)
         try:
-            async with RacingApiClient(settings, transport=transport, limiter=limiter, retry=retry) as api:
-                run = _Run(engine, api, settings, options, report, run_id, holder)
+            archive = RawArchive.from_settings(settings)
+            async with RacingApiClient(settings, transport=transport, limiter=limiter, retry=retry, archive=archive,
+                                       results_page_limit=settings.racing_api_results_page_limit) as api:
+                run = _Run(engine, api, settings, options, report, run_id, holder, progress or LogProgress())
                 try:
                     await _execute(run, engine, units, options, today)
                 finally:
                     report.api_calls.update(api.requests)
                     report.unknown_fields.update(api.unknown_fields)
+                    if archive is not None:
+                        archive.close()
+                        report.archive = str(archive.path) if archive.path else None
         except DarkHorsesError as exc:
             report.error = str(exc)
             raise
@@ -429,6 +471,7 @@ async def _execute(run: _Run, engine: Engine, units: list[Unit], options: FetchO
         units = [u for u in units if u.key not in done[u.job] or _always_refetched(u, options, today, engine)]
     reference = [u for u in units if u.job in ("regions", "courses")]
     for unit in reference:
+        run.progress.add(unit.job, 1)
         await run.unit(unit, run.produce(unit))
     await run.run_all([u for u in units if u.job in ("racecards", "results")])
     await run.run_all([u for u in units if u.job == "horses"])

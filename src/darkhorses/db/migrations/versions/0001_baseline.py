@@ -602,22 +602,6 @@ def upgrade() -> None:
     with op.batch_alter_table('dh_quarantine', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dh_quarantine_job_partition_key'), ['job', 'partition_key'], unique=False)
 
-    op.create_table('dh_raw_responses',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('run_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('endpoint', sa.Text(), nullable=False),
-    sa.Column('path', sa.Text(), nullable=False),
-    sa.Column('params', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
-    sa.Column('status_code', sa.Integer(), nullable=False),
-    sa.Column('fetched_at', darkhorses.db.types.UTCDateTime(), nullable=False),
-    sa.Column('body_gzip', sa.LargeBinary(), nullable=False),
-    sa.Column('body_sha256', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['run_id'], ['dh_runs.id'], name=op.f('fk_dh_raw_responses_run_id'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_dh_raw_responses'))
-    )
-    with op.batch_alter_table('dh_raw_responses', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_dh_raw_responses_endpoint_fetched_at'), ['endpoint', 'fetched_at'], unique=False)
-
     op.create_table('dh_work_units',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('job', sa.Text(), nullable=False),
@@ -947,10 +931,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_dh_work_units_status_job'))
 
     op.drop_table('dh_work_units')
-    with op.batch_alter_table('dh_raw_responses', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_dh_raw_responses_endpoint_fetched_at'))
-
-    op.drop_table('dh_raw_responses')
     with op.batch_alter_table('dh_quarantine', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dh_quarantine_job_partition_key'))
 
