@@ -13,6 +13,7 @@ import asyncio
 import base64
 import binascii
 import datetime as dt
+import json
 from collections import Counter
 from typing import Any
 
@@ -112,9 +113,9 @@ class RouteApp:
         if fault in ("slow", "hang"):
             faults = shared.config.faults
             await shared.sleep(faults.slow_seconds if fault == "slow" else faults.hang_seconds)
-        if fault == "drift":
-            body = shared.faults.drift(body)
         payload = encode(body)
+        if fault == "drift":
+            payload = encode(shared.faults.drift(json.loads(payload)))
         if fault == "invalid_json":
             payload = payload[: max(1, len(payload) // 2)] + b"<html>upstream error</html>"
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]

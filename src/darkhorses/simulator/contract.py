@@ -9,6 +9,7 @@ Pydantic v1 wording for the 2025 dialect (as recorded), v2 wording for 2026.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,15 +123,30 @@ def page(items: list[Any], skip: int, limit: int) -> list[Any]:
     return items[skip: skip + limit]
 
 
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A body that is already JSON: a cached fragment or a page spliced from fragments."""
+
+    data: bytes
+
+
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     """JSON as FastAPI renders it (compact, UTF-8), so bodies are byte-stable."""
     return Response(encode(body), status_code=status, headers=headers, media_type="application/json")
 
 
 def encode(body: Any) -> bytes:
-    import json
-
+    """Compact UTF-8 JSON; an :class:`Encoded` body is passed through as it is."""
+    if isinstance(body, Encoded):
+        return body.data
     return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def envelope(key: str, pieces: list[bytes], total: int, limit: int, skip: int, query: list[list[str]]) -> Encoded:
+    """``{key: [...], total, limit, skip, query}`` spliced from encoded items (no re-encoding)."""
+    head = b'{"' + key.encode() + b'":[' + b",".join(pieces)
+    tail = b'],"total":%d,"limit":%d,"skip":%d,"query":' % (total, limit, skip)
+    return Encoded(head + tail + encode(query) + b"}")
 
 
 # -- parameter sets --------------------------------------------------------------------------------

@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 
 from darkhorses.simulator.courses import Course, all_courses
 from darkhorses.simulator.population import FIRST_COHORT, FLAT, JUMPS, Horse, Person, Population, horse_number
-from darkhorses.simulator.racing import GOING_AW, GOING_IRE_EXTRA, GOING_TURF, nearest_fraction
-from darkhorses.simulator.rng import stream
+from darkhorses.simulator.racing import GOING_AW, GOING_IRE_EXTRA, GOING_TURF, LADDER, nearest_step, sp_decimal
+from darkhorses.simulator.rng import normal, pick, stream
 
 EPOCH = dt.date(1988, 1, 1)
 RACE_BASE = 20_000_000
@@ -65,7 +65,7 @@ class Entry:
     market: float = 0.0
     true: float = 0.0
     number: int = 0
-    price: Fraction = Fraction(0)
+    step: int = 0
     fav: str = ""
     position: str = ""
     btn: float | None = None
@@ -75,6 +75,16 @@ class Entry:
     race_rpr: int | None = None
     tsr: int | None = None
     bsp: float | None = None
+
+    @property
+    def price(self) -> Fraction:
+        """The starting price as a fraction (``step`` is its place on the bookmakers' ladder)."""
+        return LADDER[self.step]
+
+    @property
+    def sp_decimal(self) -> float:
+        """Decimal odds, stake included: what A/E and level-stakes profit are computed from."""
+        return sp_decimal(self.step)
 
 
 @dataclass(slots=True)
@@ -350,79 +360,97 @@ def plan_day(seed: int, day: dt.date) -> list[Race]:
 
 _NR_REASONS = ("unsuitable ground", "self certificate", "vet's certificate", "travel problems",
                "stewards' decision", "self certificate, colic", "self certificate, abscess")
+_WEIGHT_EXTRA = (0, 0, 0, 3, 7)
+_JUMP_WEIGHT_EXTRA = (0, 0, 0, 4, 7)
+_CLOSE_FINISHES = (0.05, 0.1, 0.2, 0.3)
 
 
-def _field(rng, pop: Population, race: Race, used: set[int]) -> list[Horse]:
+def field_numbers(pop: Population, seed: int, races: list[Race]) -> list[list[int]]:
+    """The horse numbers declared for each race of one day, in race order.
+
+    Fields come from their own stream per race and only from the cohort tables, so who ran on a
+    day can be known without building horses or results; a horse is declared once a day.
+    """
+    used: set[int] = set()
+    return [_field(stream(seed, "field", race.race_id).random, pop, race, used) for race in races]
+
+
+def _field(uniform, pop: Population, race: Race, used: set[int]) -> list[int]:
     """Sample the field from horses of the right code, age and country who are in training."""
     code = race.code
     year = race.date.year
     home = race.region
+    regions = (home, "IRE" if home == "GB" else "GB") if race.course.domestic else (home,)
     pools = []
     for age in range(race.min_age, race.max_age + 1):
         foal_year = year - age
         if foal_year < FIRST_COHORT:
             break
-        cohort = pop.cohort(foal_year)
-        regions = (home, "IRE" if home == "GB" else "GB") if race.course.domestic else (home,)
+        cohort, pools_of_year = pop.cohort(foal_year), pop.pools(foal_year)
         for region in regions:
-            pool = cohort.pools.get((code, age, region), ())
+            pool = pools_of_year.get((code, age, region), ())
             if pool:
                 pools.append((cohort, pool, len(pool) if region == home else len(pool) // 12))
     total = sum(weight for _, _, weight in pools)
-    horses: list[Horse] = []
+    numbers: list[int] = []
     if not total:
-        return horses
+        return numbers
     females_only = bool(race.sex_restriction)
     for _ in range(race.field_target):
         for _attempt in range(12):
-            pick = rng.randrange(total)
+            chosen = int(uniform() * total)
             for cohort, pool, weight in pools:
-                if pick < weight:
+                if chosen < weight:
                     break
-                pick -= weight
-            index = pool[rng.randrange(len(pool))]
+                chosen -= weight
+            index = pool[int(uniform() * len(pool))]
             if females_only and not cohort.female[index]:
                 continue
             num = horse_number(cohort.year, index)
             if num in used:
                 continue
             used.add(num)
-            horses.append(pop.horse(num))
+            numbers.append(num)
             break
-    return horses
+    return numbers
 
 
-def _declare(rng, pop: Population, race: Race, horses: list[Horse]) -> list[Entry]:
+def _declare(uniform, pop: Population, race: Race, horses: list[Horse]) -> list[Entry]:
     year = race.date.year
     entries = []
-    jockeys_in_race: set[str] = set()
+    booked: set[str] = set()
     jockey_region = race.region if race.region in ("GB", "IRE", "FR", "USA", "AUS") else "GB"
+    jockeys = pop.jockeys_for(jockey_region, race.code, year)
+    flat = race.code == FLAT
+    peak = 4 if flat else 8
+    low, slope, floor, ceiling = (70, 18, 20, 130) if flat else (110, 20, 60, 175)
+    extras = _WEIGHT_EXTRA if flat else _JUMP_WEIGHT_EXTRA
+    nr_possible = race.course.domestic and len(horses) > 2
     for horse in horses:
         age = year - horse.year
         for _attempt in range(6):
-            jockey = pop.pick_jockey(rng, jockey_region, race.code, year)
-            if jockey.id not in jockeys_in_race:
+            jockey = pick(jockeys, uniform())
+            if jockey.id not in booked:
                 break
-        jockeys_in_race.add(jockey.id)
+        booked.add(jockey.id)
         trainer, prev_trainers = horse.trainer_on(race.date)
         owner, prev_owners = horse.owner_on(race.date)
-        peak = 4 if race.code == FLAT else 8
         visible = horse.ability - 0.12 * abs(age - peak)
-        rated = race.handicap or age > horse.first_age or rng.random() < 0.4
-        scale = (70, 18, 20, 130) if race.code == FLAT else (110, 20, 60, 175)
-        ofr = min(scale[3], max(scale[2], round(scale[0] + scale[1] * visible + rng.gauss(0, 3)))) if rated else None
-        rpr = ofr + round(rng.gauss(4, 6)) if ofr is not None else (
-            round(scale[0] + scale[1] * visible + rng.gauss(0, 8)) if rng.random() < 0.5 else None)
-        ts = rpr - rng.randint(0, 35) if rpr is not None and rng.random() < 0.85 else None
-        female = horse.sex_code == "F"
-        if race.code == FLAT:
-            lbs = 126 + 3 * (age >= 3) - 3 * female + rng.choice((0, 0, 0, 3, 7))
+        rated = race.handicap or age > horse.first_age or uniform() < 0.4
+        ofr = min(ceiling, max(floor, round(low + slope * visible + 3 * normal(uniform())))) if rated else None
+        if ofr is not None:
+            rpr: int | None = ofr + round(4 + 6 * normal(uniform()))
         else:
-            lbs = 154 + 4 * (age >= 5) - 7 * female + rng.choice((0, 0, 0, 4, 7))
-        non_runner = None
-        if race.course.domestic and len(horses) > 2 and rng.random() < 0.045:
-            non_runner = rng.choice(_NR_REASONS)
-        market = visible + jockey.skill + rng.gauss(0.0, 0.45)
+            rpr = round(low + slope * visible + 8 * normal(uniform())) if uniform() < 0.5 else None
+        ts = rpr - int(uniform() * 36) if rpr is not None and uniform() < 0.85 else None
+        female = horse.sex_code == "F"
+        extra = pick(extras, uniform())
+        if flat:
+            lbs = 126 + 3 * (age >= 3) - 3 * female + extra
+        else:
+            lbs = 154 + 4 * (age >= 5) - 7 * female + extra
+        non_runner = pick(_NR_REASONS, uniform()) if nr_possible and uniform() < 0.045 else None
+        market = visible + jockey.skill + 0.45 * normal(uniform())
         entries.append(Entry(
             horse=horse, age=age, jockey=jockey, claim=jockey.claim_in(year), trainer=trainer,
             prev_trainers=prev_trainers, owner=owner, prev_owners=prev_owners, lbs=lbs, draw=0,
@@ -431,15 +459,14 @@ def _declare(rng, pop: Population, race: Race, horses: list[Horse]) -> list[Entr
         ))
     if race.handicap:
         top = max((e.ofr or 0) for e in entries) if entries else 0
-        high, low = (140, 112) if race.code == FLAT else (168, 140)
+        high, low_weight = (140, 112) if flat else (168, 140)
         for e in entries:
-            e.lbs = max(low, high - (top - (e.ofr or top)))
+            e.lbs = max(low_weight, high - (top - (e.ofr or top)))
     entries.sort(key=lambda e: (-e.lbs, e.horse.name, e.horse.num))
-    draws = list(range(1, len(entries) + 1))
-    rng.shuffle(draws)
+    draws = sorted(range(1, len(entries) + 1), key=lambda _: uniform())
     for number, (entry, draw) in enumerate(zip(entries, draws), start=1):
         entry.number = number
-        entry.draw = draw if race.code == FLAT else 0
+        entry.draw = draw if flat else 0
     return entries
 
 
@@ -448,25 +475,21 @@ def _price(race: Race, runners: list[Entry]) -> None:
 
     Non-runners keep the price they had before they were withdrawn (racecards show their odds).
     """
-    weights = [math.exp(MARKET_BETA * e.market) for e in runners]
-    total = sum(weights)
+    total = sum(math.exp(MARKET_BETA * e.market) for e in runners)
     overround = min(1.45, 1.1 + 0.012 * len(runners))
-    for e, w in zip(runners, weights):
-        e.price = nearest_fraction(max(1.05, total / (w * overround)))
     for e in race.entries:
-        if e.non_runner is not None:
-            e.price = nearest_fraction(max(1.05, total / (math.exp(MARKET_BETA * e.market) * overround)))
-    best = min(e.price for e in runners)
-    favourites = [e for e in runners if e.price == best]
+        e.step = nearest_step(max(1.05, total / (math.exp(MARKET_BETA * e.market) * overround)))
+    best = min(e.step for e in runners)
+    favourites = [e for e in runners if e.step == best]
     mark = "F" if len(favourites) == 1 else "J" if len(favourites) == 2 else "C"
     for e in favourites:
         e.fav = mark
 
 
-def _lengths(rng, jumps: bool) -> float:
-    raw = rng.expovariate(1 / (4.0 if jumps else 1.6))
+def _lengths(uniform, jumps: bool) -> float:
+    raw = -math.log(1.0 - uniform()) * (4.0 if jumps else 1.6)
     if raw < 0.4:
-        return min((0.05, 0.1, 0.2, 0.3), key=lambda v: abs(v - raw))
+        return min(_CLOSE_FINISHES, key=lambda v: abs(v - raw))
     if raw < 5:
         return round(raw * 4) / 4
     if raw < 10:
@@ -474,36 +497,38 @@ def _lengths(rng, jumps: bool) -> float:
     return float(min(99, round(raw)))
 
 
-def _result(rng, race: Race, runners: list[Entry]) -> None:
+def _result(uniform, race: Race, runners: list[Entry]) -> None:
     """Finishing order, non-finishers, distances, times, prizes and ratings for one race."""
     jumps = race.code == JUMPS
-    scored = sorted(runners, key=lambda e: MARKET_BETA * e.true - math.log(-math.log(rng.random() or 1e-12)),
-                    reverse=True)
+    log = math.log
+    scored = sorted(runners, key=lambda e: MARKET_BETA * e.true - log(-log(uniform() or 1e-12)), reverse=True)
     chance, codes = NON_FINISH[race.race_type]
     finishers, fallers = [], []
+    may_fall = len(runners) > 2
     for e in scored:
-        if len(runners) > 2 and rng.random() < chance and len(finishers) + len(fallers) > 0:
-            e.position = rng.choice(codes)
+        if may_fall and uniform() < chance and (finishers or fallers):
+            e.position = pick(codes, uniform())
             fallers.append(e)
         else:
             finishers.append(e)
     standard = race.yards / 220 * SECONDS_PER_FURLONG[race.race_type]
     race.standard_time = round(standard, 2) if race.course.domestic else None
-    race.winning_time = round(standard * GOING_FACTOR[race.going] * (1 + rng.gauss(0.025, 0.015)), 2)
+    race.winning_time = round(standard * GOING_FACTOR[race.going] * (1.025 + 0.015 * normal(uniform())), 2)
     seconds_per_length = 0.25 if jumps else 0.2
-    dead_heat_at = rng.randrange(1, len(finishers)) if len(finishers) > 1 and rng.random() < 0.012 else -1
+    rating_drop = 1.0 if jumps else 2.0
+    dead_heat_at = 1 + int(uniform() * (len(finishers) - 1)) if len(finishers) > 1 and uniform() < 0.012 else -1
     overall = 0.0
     for i, e in enumerate(finishers):
-        gap = 0.0 if i in (0, dead_heat_at) else _lengths(rng, jumps)
+        gap = 0.0 if i in (0, dead_heat_at) else _lengths(uniform, jumps)
         overall += gap
         e.btn, e.ovr_btn = gap, overall
         e.time = race.winning_time + overall * seconds_per_length
-        if e.rpr is not None or e.ofr is not None:
-            base = e.rpr if e.rpr is not None else e.ofr
-            e.race_rpr = max(1, round(base - overall * (1.0 if jumps else 2.0) + rng.gauss(0, 4)))
-            e.tsr = e.race_rpr - rng.randint(0, 40) if rng.random() < 0.7 else None
-    if len(finishers) > 3 and rng.random() < 0.004:
-        disqualified = finishers.pop(rng.randrange(min(4, len(finishers))))
+        base = e.rpr if e.rpr is not None else e.ofr
+        if base is not None:
+            e.race_rpr = max(1, round(base - overall * rating_drop + 4 * normal(uniform())))
+            e.tsr = e.race_rpr - int(uniform() * 41) if uniform() < 0.7 else None
+    if len(finishers) > 3 and uniform() < 0.004:
+        disqualified = finishers.pop(int(uniform() * min(4, len(finishers))))
         disqualified.position = "DSQ"
         fallers.append(disqualified)
     for i, e in enumerate(finishers):
@@ -512,22 +537,26 @@ def _result(rng, race: Race, runners: list[Entry]) -> None:
     places = min(len(finishers), 6 if len(runners) >= 12 else 5 if len(runners) >= 6 else 4)
     for i, e in enumerate(finishers[:places]):
         e.prize = round(race.prize * PLACE_SHARES[i], 2)
-    for e in runners:
-        e.bsp = round((float(e.price) + 1) * math.exp(rng.gauss(0.05, 0.15)), 2) if race.course.domestic else None
+    if race.course.domestic:
+        for e in runners:
+            e.bsp = round(sp_decimal(e.step) * math.exp(0.05 + 0.15 * normal(uniform())), 2)
     order = {id(e): rank for rank, e in enumerate(finishers + fallers)}
     race.entries.sort(key=lambda e: order.get(id(e), len(order)))
 
 
-def run_day(pop: Population, seed: int, day: dt.date) -> list[Race]:
-    """The planned races of ``day`` with runners declared and results decided."""
+def run_day(pop: Population, seed: int, day: dt.date, fields: list[list[int]] | None = None) -> list[Race]:
+    """The planned races of ``day`` with runners declared and results decided.
+
+    ``fields`` (from :func:`field_numbers`) saves sampling the fields again when already known.
+    """
     races = plan_day(seed, day)
-    used: set[int] = set()
-    for race in races:
-        rng = stream(seed, "race", race.race_id)
-        race.entries = _declare(rng, pop, race, _field(rng, pop, race, used))
+    horse = pop.horse
+    for race, numbers in zip(races, fields if fields is not None else field_numbers(pop, seed, races)):
+        uniform = stream(seed, "race", race.race_id).random
+        race.entries = _declare(uniform, pop, race, [horse(num) for num in numbers])
         runners = race.runners
         if runners:
             _price(race, runners)
             if not race.abandoned:
-                _result(rng, race, runners)
+                _result(uniform, race, runners)
     return races

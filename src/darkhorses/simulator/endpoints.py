@@ -15,8 +15,8 @@ from typing import Any
 from darkhorses.simulator import courses as course_data
 from darkhorses.simulator.config import SimulatorConfig
 from darkhorses.simulator.contract import (
-    COURSES, RACECARD_PRO, RESULT_FILTERS, ContractError, Param, detail_error, not_found, page,
-    parse_date, results_paging)
+    COURSES, RACECARD_PRO, RESULT_FILTERS, ContractError, Encoded, Param, detail_error, envelope, not_found,
+    page, parse_date, results_paging)
 from darkhorses.simulator.day import Race
 from darkhorses.simulator.filters import race_filter
 from darkhorses.simulator.world import World
@@ -66,9 +66,8 @@ def _refuse_window(ctx: Context, message: str) -> None:
         raise detail_error(int(mode), message)
 
 
-def _envelope(key: str, items: list[Any], total: int, ctx: Context) -> Body:
-    return {key: items, "total": total, "limit": ctx.values["limit"], "skip": ctx.values["skip"],
-            "query": ctx.echo}
+def _envelope(key: str, pieces: list[bytes], total: int, ctx: Context) -> Encoded:
+    return envelope(key, pieces, total, ctx.values["limit"], ctx.values["skip"], ctx.echo)
 
 
 # -- reference ---------------------------------------------------------------------------------------
@@ -88,31 +87,27 @@ def _racecard_window(ctx: Context, day: dt.date) -> bool:
     return PRO_RACECARDS_FROM <= day <= ctx.world.last_date
 
 
-def racecards_pro(ctx: Context) -> Body:
+def racecards_pro(ctx: Context) -> Encoded:
     day = parse_date(ctx.values["date"], "date") if ctx.values["date"] else ctx.today
     if not _racecard_window(ctx, day):
         _refuse_window(ctx, f"Pro racecards are available from {PRO_RACECARDS_FROM} to {ctx.world.last_date}")
         return _envelope("racecards", [], 0, ctx)
-    items = list(ctx.world.racecards(day, ctx.dialect))
+    pieces = ctx.world.card_pieces(day, ctx.dialect)
     if ctx.values["course_ids"]:
         wanted = set(ctx.values["course_ids"])
-        items = [i for i in items if i["course_id"] in wanted]
+        pieces = tuple(p for p in pieces if p[0].course.id in wanted)
     elif ctx.values["region_codes"]:
-        regions_wanted = {code.upper() for code in ctx.values["region_codes"]}
-        items = [i for i in items if i["region"] in regions_wanted]
-    return _envelope("racecards", page(items, ctx.values["skip"], ctx.values["limit"]), len(items), ctx)
+        regions_wanted = {code.lower() for code in ctx.values["region_codes"]}
+        pieces = tuple(p for p in pieces if p[0].course.region_code in regions_wanted)
+    items = [piece for _, piece in page(pieces, ctx.values["skip"], ctx.values["limit"])]
+    return _envelope("racecards", items, len(pieces), ctx)
 
 
-def racecard_pro(ctx: Context) -> Body:
+def racecard_pro(ctx: Context) -> Encoded:
     race = ctx.world.race(ctx.path["race_id"])
     if race is None or not _racecard_window(ctx, race.date):
         raise not_found()
-    return ctx.world.racecards(race.date, ctx.dialect)[_card_position(ctx.world, race)]
-
-
-def _card_position(world: World, race: Race) -> int:
-    ordered = sorted(world.races(race.date), key=lambda r: (r.course.name, r.off, r.seq))
-    return next(i for i, r in enumerate(ordered) if r.seq == race.seq)
+    return Encoded(next(piece for r, piece in ctx.world.card_pieces(race.date, ctx.dialect) if r.seq == race.seq))
 
 
 # -- results -------------------------------------------------------------------------------------------
@@ -132,7 +127,7 @@ def _result_window(ctx: Context) -> tuple[dt.date, dt.date] | None:
     return max(start, HISTORY_FLOOR), end
 
 
-def results(ctx: Context) -> Body:
+def results(ctx: Context) -> Encoded:
     window = _result_window(ctx)
     if window is None:
         _refuse_window(ctx, _HISTORY_MESSAGE)
@@ -140,7 +135,7 @@ def results(ctx: Context) -> Body:
     return results_between(ctx, *window, race_filter(ctx.values))
 
 
-def results_between(ctx: Context, start: dt.date, end: dt.date, keep: Callable[[Race], bool]) -> Body:
+def results_between(ctx: Context, start: dt.date, end: dt.date, keep: Callable[[Race], bool]) -> Encoded:
     """A newest-first page of resulted races in [start, end] matching ``keep``.
 
     Counting uses the cheap day plans; only the days the page touches are generated in full.
@@ -156,16 +151,16 @@ def results_between(ctx: Context, start: dt.date, end: dt.date, keep: Callable[[
             wanted.append((day, ids))
             total += len(ids)
         day -= dt.timedelta(days=1)
-    items: list[Body] = []
+    items: list[bytes] = []
     seen = 0
     for day, ids in wanted:
         if seen + len(ids) <= skip:
             seen += len(ids)
             continue
-        for race, body in world.result_pairs(day, ctx.dialect):
+        for race, piece in world.result_pieces(day, ctx.dialect):
             if race.race_id in ids:
                 if seen >= skip:
-                    items.append(body)
+                    items.append(piece)
                 seen += 1
             if len(items) == limit:
                 break
@@ -174,19 +169,19 @@ def results_between(ctx: Context, start: dt.date, end: dt.date, keep: Callable[[
     return _envelope("results", items, total, ctx)
 
 
-def results_today(ctx: Context) -> Body:
+def results_today(ctx: Context) -> Encoded:
     day = ctx.today
     return results_between(ctx, day, day, race_filter(ctx.values))
 
 
-def result(ctx: Context) -> Body:
+def result(ctx: Context) -> Encoded:
     race = ctx.world.race(ctx.path["race_id"])
     if race is None or not ctx.world.is_resulted(race, ctx.now):
         raise not_found()
     if not ctx.config.history_addon and race.date < ctx.today - dt.timedelta(days=ROLLING_DAYS):
         _refuse_window(ctx, _HISTORY_MESSAGE)
         raise not_found()
-    return next(body for r, body in ctx.world.result_pairs(race.date, ctx.dialect) if r.seq == race.seq)
+    return Encoded(next(piece for r, piece in ctx.world.result_pieces(race.date, ctx.dialect) if r.seq == race.seq))
 
 
 # -- horses -------------------------------------------------------------------------------------------

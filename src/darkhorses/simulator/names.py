@@ -7,6 +7,9 @@ Names are built from small word lists so that they read like racing names, are c
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+
+from darkhorses.simulator.rng import pick
 
 _HORSE_FIRST = (
     "Silver", "Golden", "Dark", "Royal", "Midnight", "Lady", "Mister", "Brave", "Lucky", "Wild",
@@ -70,15 +73,23 @@ _TOWNS = {
 }
 
 
-def horse_name(rng: random.Random) -> str:
-    """Two words, sometimes run together, sometimes a single long word (as real names are)."""
-    first = rng.choice(_HORSE_FIRST)
-    second = rng.choice(_HORSE_SECOND)
-    roll = rng.random()
-    if roll < 0.12:
+def horse_name(bits: int) -> str:
+    """Two words, sometimes run together, sometimes three words (as real names are).
+
+    The name comes from 64 hashed bits rather than a random stream, so a whole cohort's names can
+    be listed for a search without generating its horses.
+    """
+    first_count, second_count = len(_HORSE_FIRST), len(_HORSE_SECOND)
+    first = _HORSE_FIRST[bits % first_count]
+    bits //= first_count
+    second = _HORSE_SECOND[bits % second_count]
+    bits //= second_count
+    roll = bits % 100
+    bits //= 100
+    if roll < 12:
         return first + second.lower()
-    if roll < 0.2:
-        return f"{first} {rng.choice(_HORSE_FIRST)} {second}"
+    if roll < 20:
+        return f"{first} {_HORSE_FIRST[bits % first_count]} {second}"
     return f"{first} {second}"
 
 
@@ -101,11 +112,12 @@ def owner_name(rng: random.Random) -> str:
     return f"{rng.choice(_HORSE_FIRST)} {rng.choice(_HORSE_SECOND)} {rng.choice(_OWNER_SUFFIXES)}"
 
 
-def breeder_name(rng: random.Random) -> str:
-    """Breeders read like owners or studs."""
-    if rng.random() < 0.3:
-        return f"{rng.choice(_HORSE_SECOND)} {rng.choice(('Stud', 'Farm', 'Bloodstock'))}"
-    return person_name(rng)
+def breeder_name(uniform: Callable[[], float]) -> str:
+    """Breeders read like studs or people; drawn from a horse's uniforms (a hot path)."""
+    if uniform() < 0.3:
+        return f"{pick(_HORSE_SECOND, uniform())} {pick(('Stud', 'Farm', 'Bloodstock'), uniform())}"
+    surname, first = pick(_SURNAMES, uniform()), pick(_FIRST_NAMES, uniform())
+    return f"{first[0]} {surname}" if uniform() < 0.15 else f"{first} {surname}"
 
 
 def stable_town(rng: random.Random, region: str) -> str:

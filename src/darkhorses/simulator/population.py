@@ -18,11 +18,14 @@ visible to the simulated market that sets the starting prices, so their A/E sits
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from darkhorses.simulator import names
-from darkhorses.simulator.rng import entity_stream, stream
+from darkhorses.simulator.rng import between, entity_stream, mix64, normal, pick, stream
+
+Uniform = Callable[[], float]
 
 FIRST_COHORT = 1965
 COHORT_SIZE = 9000
@@ -101,7 +104,22 @@ class Cohort:
     female: tuple[bool, ...]
     first_age: tuple[int, ...]
     last_age: tuple[int, ...]
-    pools: dict[tuple[str, int, str], tuple[int, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What a pedigree shows of a horse: name, breeding country and parents' numbers."""
+
+    num: int
+    name: str
+    breed_region: str
+    sire: int | None
+    dam: int | None
+
+    @property
+    def display_name(self) -> str:
+        """The name with its breeding-country suffix, as results and profiles print it."""
+        return f"{self.name} ({self.breed_region})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +183,8 @@ def _holder_on(
 ) -> tuple[Person, list[tuple[dt.date, Person]]]:
     current = changes[0][1]
     earlier: list[tuple[dt.date, Person]] = []
+    if len(changes) == 1:  # most horses never move: skip the walk
+        return current, earlier
     for since, person in changes[1:]:
         if since > day:
             break
@@ -179,115 +199,153 @@ class Population:
     def __init__(self, seed: int, last_year: int) -> None:
         self.seed = seed
         self.last_year = last_year
-        self.cohort = lru_cache(maxsize=64)(self._make_cohort)
+        self.cohort = lru_cache(maxsize=128)(self._make_cohort)
+        self.pools = lru_cache(maxsize=64)(self._make_pools)
         self.horse = lru_cache(maxsize=250_000)(self._make_horse)
         self.stud = lru_cache(maxsize=None)(self._make_stud)
         self.jockey = lru_cache(maxsize=None)(self._make_jockey)
         self.trainer = lru_cache(maxsize=None)(self._make_trainer)
         self.owner = lru_cache(maxsize=None)(self._make_owner)
         self.active = lru_cache(maxsize=512)(self._make_active)
+        self.cohort_names = lru_cache(maxsize=64)(self._make_names)
+        self.identity = lru_cache(maxsize=400_000)(self._make_identity)
 
     # -- horses ---------------------------------------------------------------------------------
 
     def _make_cohort(self, year: int) -> Cohort:
-        rng = stream(self.seed, "cohort", year)
+        """Code, country and racing ages of every index, from two uniforms per horse.
+
+        Each uniform is split into several decisions (a uniform below ``p`` divided by ``p`` is
+        again uniform): pedigrees reach back to some fifty cohorts of 9000 horses each.
+        """
+        uniform = stream(self.seed, "cohort", year).random
         code, region, female, first, last = [], [], [], [], []
-        pools: dict[tuple[str, int, str], list[int]] = {}
+        flat_regions, jump_regions = TRAIN_REGIONS[FLAT], TRAIN_REGIONS[JUMPS]
         for index in range(COHORT_SIZE):
+            u, v = uniform(), uniform()
             if index < STALLIONS:
                 c, is_female = FLAT, False
             else:
-                c = FLAT if rng.random() < 0.56 else JUMPS
-                is_female = index < MARES_END or rng.random() < 0.2
-            r = _weighted(rng.random(), TRAIN_REGIONS[c])
+                c, u = (FLAT, u / 0.56) if u < 0.56 else (JUMPS, (u - 0.56) / 0.44)
+                is_female = index < MARES_END or u < 0.2
+                u = u / 0.2 if u < 0.2 else (u - 0.2) / 0.8
             if c == FLAT:
-                a0 = 2 if rng.random() < 0.6 else 3
-                a1 = a0 + (rng.randint(1, 3) if index < MARES_END else rng.randint(0, 6))
+                region.append(_weighted(u, flat_regions))
+                a0, v = (2, v / 0.6) if v < 0.6 else (3, (v - 0.6) / 0.4)
+                last.append(a0 + (1 + int(v * 3) if index < MARES_END else int(v * 7)))
             else:
-                a0 = rng.randint(4, 5)
-                a1 = a0 + rng.randint(1, 7)
+                region.append(_weighted(u, jump_regions))
+                a0, v = (4, v * 2) if v < 0.5 else (5, v * 2 - 1)
+                last.append(a0 + 1 + int(v * 7))
             code.append(c)
-            region.append(r)
             female.append(is_female)
             first.append(a0)
-            last.append(a1)
+        return Cohort(year, tuple(code), tuple(region), tuple(female), tuple(first), tuple(last))
+
+    def _make_pools(self, year: int) -> dict[tuple[str, int, str], tuple[int, ...]]:
+        """Indices of a cohort's horses in training by (code, age, country): where fields are drawn.
+
+        Kept apart from the cohort because only racing cohorts need it, not those of pedigrees.
+        """
+        cohort = self.cohort(year)
+        pools: dict[tuple[str, int, str], list[int]] = {}
+        for index, (c, r, a0, a1) in enumerate(zip(cohort.code, cohort.region, cohort.first_age, cohort.last_age)):
             for age in range(a0, a1 + 1):
                 pools.setdefault((c, age, r), []).append(index)
-        return Cohort(year, tuple(code), tuple(region), tuple(female), tuple(first), tuple(last),
-                      {key: tuple(value) for key, value in pools.items()})
+        return {key: tuple(value) for key, value in pools.items()}
 
     def _make_stud(self, num: int) -> tuple[float, float]:
         """A stallion's (visible quality, hidden edge) as passed on to his progeny."""
-        rng = entity_stream(self.seed, _STUD, num)
-        return rng.gauss(0.0, 0.45), (0.45 if rng.random() < 0.15 else 0.0)
+        uniform = entity_stream(self.seed, _STUD, num).random
+        return 0.45 * normal(uniform()), (0.45 if uniform() < 0.15 else 0.0)
 
     def horse_exists(self, num: int) -> bool:
         """Whether ``hrs_num`` is a horse of this world (foaled by the last simulated year)."""
         parts = split_horse_number(num)
         return parts is not None and parts[0] <= self.last_year
 
+    def _make_identity(self, num: int) -> Identity:
+        """Name, breeding country and parents from two hashed words, not from the horse's stream:
+        pedigrees on every results page and name searches over whole cohorts need only these."""
+        year, index = split_horse_number(num) or (FIRST_COHORT, 0)
+        bits = mix64((self.seed << 40) ^ num)
+        more = mix64(bits)
+        train_region = self.cohort(year).region[index]
+        breed = _weighted((bits >> 44) / (1 << 20), BREED_REGIONS) if train_region in ("GB", "IRE") else train_region
+        sire = dam = None
+        if year >= FIRST_COHORT + 4:
+            sire_year = max(FIRST_COHORT, year - 4 - more % 15)
+            sire = horse_number(sire_year, int(STALLIONS * ((more >> 8) % 1024 / 1024) ** 2))
+            dam_year = max(FIRST_COHORT, year - 3 - (more >> 18) % 13)
+            dam = horse_number(dam_year, STALLIONS + (more >> 24) % (MARES_END - STALLIONS))
+        return Identity(num, names.horse_name(bits), breed, sire, dam)
+
+    def _make_names(self, year: int) -> tuple[str, ...]:
+        """Every name of a cohort, for searches (the same names :meth:`identity` gives)."""
+        seed = self.seed << 40
+        first = horse_number(year, 0)
+        return tuple(names.horse_name(mix64(seed ^ (first + index))) for index in range(COHORT_SIZE))
+
     def _make_horse(self, num: int) -> Horse:
         parts = split_horse_number(num)
         if parts is None:
             raise KeyError(num)
         year, index = parts
-        rng = entity_stream(self.seed, _HORSE, num)
+        uniform = entity_stream(self.seed, _HORSE, num).random
         cohort = self.cohort(year)
-        sire = dam = None
-        if year >= FIRST_COHORT + 4:
-            sire_year = max(FIRST_COHORT, year - rng.randint(4, 18))
-            sire = horse_number(sire_year, int(STALLIONS * rng.random() ** 2))
-            dam_year = max(FIRST_COHORT, year - rng.randint(3, 15))
-            dam = horse_number(dam_year, rng.randrange(STALLIONS, MARES_END))
+        ident = self.identity(num)
+        sire, dam = ident.sire, ident.dam
         sire_quality, sire_edge = self.stud(sire) if sire is not None else (0.0, 0.0)
         stud_quality, stud_edge = self.stud(num) if index < STALLIONS else (0.0, 0.0)
         female = cohort.female[index]
-        sex_code = "F" if female else ("C" if index < STALLIONS or rng.random() < 0.3 else "G")
-        colour, colour_code = _colour(rng.random())
+        sex_code = "F" if female else ("C" if index < STALLIONS or uniform() < 0.3 else "G")
+        colour, colour_code = _colour(uniform())
         code, train_region = cohort.code[index], cohort.region[index]
         first_age, last_age = cohort.first_age[index], cohort.last_age[index]
         debut = dt.date(year + first_age, 1, 1)
         career_end = dt.date(year + last_age, 12, 31)
-        trainers = self._changes(rng, "trainer", train_region, code, debut, career_end)
-        owners = self._changes(rng, "owner", train_region, code, debut, career_end)
+        trainers = self._changes(uniform, self.pick_trainer, train_region, code, debut, career_end)
+        owners = self._changes(uniform, self.pick_owner, train_region, code, debut, career_end)
+        gear = uniform()
         return Horse(
             num=num,
-            name=names.horse_name(rng),
+            name=ident.name,
             year=year,
             index=index,
-            breed_region=_weighted(rng.random(), BREED_REGIONS) if train_region in ("GB", "IRE") else train_region,
+            breed_region=ident.breed_region,
             sex_code=sex_code,
             colour=colour,
             colour_code=colour_code,
-            dob=dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(20, 150)),
-            breeder=names.breeder_name(rng),
+            dob=dt.date.fromordinal(dt.date(year, 1, 1).toordinal() + between(20, 150, uniform())),
+            breeder=names.breeder_name(uniform),
             code=code,
             train_region=train_region,
             first_age=first_age,
             last_age=last_age,
             sire=sire,
             dam=dam,
-            ability=rng.gauss(0.0, 0.8) + 0.6 * sire_quality,
+            ability=0.8 * normal(uniform()) + 0.6 * sire_quality,
             edge=sire_edge,
             trainers=trainers,
             owners=owners,
-            has_pro=rng.random() >= 0.05,
-            headgear=rng.choice(HEADGEAR) if rng.random() < 0.25 else "",
+            has_pro=uniform() >= 0.05,
+            headgear=pick(HEADGEAR, gear / 0.25) if gear < 0.25 else "",
             stud_quality=stud_quality,
             stud_edge=stud_edge,
         )
 
+    @staticmethod
     def _changes(
-        self, rng, kind: str, region: str, code: str, debut: dt.date, end: dt.date
+        uniform: Uniform, pick_person: Callable[[float, str, str, int], Person], region: str, code: str,
+        debut: dt.date, end: dt.date,
     ) -> tuple[tuple[dt.date, Person], ...]:
         """First connection and, for some horses, a move mid-career (prev_trainers/prev_owners)."""
-        pick = self.pick_trainer if kind == "trainer" else self.pick_owner
-        changes = [(debut, pick(rng, region, code, debut.year))]
-        if rng.random() < 0.15:
-            span = (end - debut).days
-            moved = debut + dt.timedelta(days=rng.randint(60, max(61, span - 30)))
-            changes.append((moved, pick(rng, region, code, moved.year)))
-        return tuple(changes)
+        first = (debut, pick_person(uniform(), region, code, debut.year))
+        if uniform() >= 0.15:
+            return (first,)
+        span = (end - debut).days
+        moved = debut + dt.timedelta(days=between(60, max(61, span - 30), uniform()))
+        return first, (moved, pick_person(uniform(), region, code, moved.year))
 
     def horse_by_id(self, horse_id: str) -> Horse | None:
         """The horse behind ``hrs_N`` (None for an id that names no horse)."""
@@ -298,24 +356,24 @@ class Population:
 
     # -- people -----------------------------------------------------------------------------------
 
-    def _career(self, rng, region_table) -> tuple[str, str, int, int]:
-        code = FLAT if rng.random() < 0.55 else JUMPS
-        region = _weighted(rng.random(), region_table[code])
-        first = rng.randint(1960, self.last_year)
-        return code, region, first, first + rng.randint(6, 35)
+    def _career(self, uniform: Uniform, region_table) -> tuple[str, str, int, int]:
+        code = FLAT if uniform() < 0.55 else JUMPS
+        region = _weighted(uniform(), region_table[code])
+        first = between(1960, self.last_year, uniform())
+        return code, region, first, first + between(6, 35, uniform())
 
     def _make_jockey(self, number: int) -> Person:
         rng = entity_stream(self.seed, _JOCKEY, number)
-        code, region, first, last = self._career(rng, TRAIN_REGIONS)
+        code, region, first, last = self._career(rng.random, TRAIN_REGIONS)
         return Person(
             id=f"jky_{number}", name=names.person_name(rng), region=region, code=code,
-            first_year=first, last_year=min(last, first + 25), skill=rng.gauss(0.0, 0.15),
+            first_year=first, last_year=min(last, first + 25), skill=0.15 * normal(rng.random()),
             edge=0.35 if rng.random() < 0.1 else 0.0, claim=7 if rng.random() < 0.6 else 0,
         )
 
     def _make_trainer(self, number: int) -> Person:
         rng = entity_stream(self.seed, _TRAINER, number)
-        code, region, first, last = self._career(rng, TRAIN_REGIONS)
+        code, region, first, last = self._career(rng.random, TRAIN_REGIONS)
         return Person(
             id=f"trn_{number}", name=names.person_name(rng), region=region, code=code,
             first_year=first, last_year=last, location=names.stable_town(rng, region),
@@ -330,25 +388,31 @@ class Population:
 
     def _make_active(self, kind: str, year: int, code: str, region: str) -> tuple[Person, ...]:
         """Jockeys or trainers riding/training in a country and code that year."""
-        base, count, make = (JOCKEY_BASE, JOCKEYS, self.jockey) if kind == "jockey" else (
-            TRAINER_BASE, TRAINERS, self.trainer)
-        people = [make(base + i) for i in range(count)]
+        people = self.people(kind)
         found = tuple(p for p in people if p.code == code and p.region == region
                       and p.first_year <= year <= p.last_year)
         if found:
             return found
         # A thin corner of the world (an early year abroad): anyone from that country will do.
-        return tuple(p for p in people if p.region == region) or tuple(people)
+        return tuple(p for p in people if p.region == region) or people
 
-    def pick_trainer(self, rng, region: str, code: str, year: int) -> Person:
-        return rng.choice(self.active("trainer", year, code, region))
+    def people(self, kind: str) -> tuple[Person, ...]:
+        """Every jockey, trainer or owner of the world (``kind`` is the singular noun)."""
+        base, count, make = {"jockey": (JOCKEY_BASE, JOCKEYS, self.jockey),
+                             "trainer": (TRAINER_BASE, TRAINERS, self.trainer),
+                             "owner": (OWNER_BASE, OWNERS, self.owner)}[kind]
+        return tuple(make(base + i) for i in range(count))
 
-    def pick_owner(self, rng, region: str, code: str, year: int) -> Person:
+    def pick_trainer(self, u: float, region: str, code: str, year: int) -> Person:
+        return pick(self.active("trainer", year, code, region), u)
+
+    def pick_owner(self, u: float, region: str, code: str, year: int) -> Person:
         """Owners are not tied to a country; a few big owners have many horses."""
-        return self.owner(OWNER_BASE + int(OWNERS * rng.random() ** 1.6))
+        return self.owner(OWNER_BASE + int(OWNERS * u ** 1.6))
 
-    def pick_jockey(self, rng, region: str, code: str, year: int) -> Person:
-        return rng.choice(self.active("jockey", year, code, region))
+    def jockeys_for(self, region: str, code: str, year: int) -> tuple[Person, ...]:
+        """The jockeys a race in ``region`` and ``code`` books from."""
+        return self.active("jockey", year, code, region)
 
 
 def _colour(value: float) -> tuple[str, str]:

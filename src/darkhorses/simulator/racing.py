@@ -26,7 +26,7 @@ _LADDER_DECIMALS = tuple(float(f) + 1.0 for f in LADDER)
 # Texts as bookmakers write them (6/4, not 3/2), so never rebuilt from the reduced Fraction.
 LADDER_FRACTION_TEXT = tuple("Evens" if t == "1/1" else t for t in _LADDER_TEXT.split())
 LADDER_DECIMAL_TEXT = tuple(f"{d:.2f}".rstrip("0").rstrip(".") for d in _LADDER_DECIMALS)
-LADDER_INDEX = {f: i for i, f in enumerate(LADDER)}
+SP_DECIMAL_TEXT = tuple(f"{d:.2f}" for d in _LADDER_DECIMALS)
 
 GOING_TURF = ("Firm", "Good To Firm", "Good", "Good To Soft", "Soft", "Heavy")
 GOING_AW = ("Standard", "Standard To Slow", "Standard To Fast")
@@ -41,25 +41,33 @@ BOOKMAKERS = (
 EXCHANGE = "Betfair Exchange"
 
 
-def nearest_fraction(decimal_odds: float) -> Fraction:
-    """The ladder price closest to ``decimal_odds`` (as bookmakers round a true price)."""
+def nearest_step(decimal_odds: float) -> int:
+    """The index of the ladder price closest to ``decimal_odds`` (as bookmakers round a price).
+
+    The world keeps prices as ladder indices: integers compare and index text tables cheaply.
+    """
     i = bisect.bisect_left(_LADDER_DECIMALS, decimal_odds)
     if i == 0:
-        return LADDER[0]
+        return 0
     if i == len(LADDER):
-        return LADDER[-1]
+        return i - 1
     below, above = _LADDER_DECIMALS[i - 1], _LADDER_DECIMALS[i]
-    return LADDER[i - 1] if decimal_odds - below <= above - decimal_odds else LADDER[i]
+    return i - 1 if decimal_odds - below <= above - decimal_odds else i
 
 
-def fraction_text(price: Fraction) -> str:
+def fraction_text(step: int) -> str:
     """``9/4``; evens is ``Evens`` as in the recorded SP ``EvensF``."""
-    return LADDER_FRACTION_TEXT[LADDER_INDEX[price]]
+    return LADDER_FRACTION_TEXT[step]
 
 
-def sp_decimal_text(price: Fraction) -> str:
+def sp_decimal(step: int) -> float:
+    """Decimal odds of a ladder price (stake included): 9/4 is 3.25."""
+    return _LADDER_DECIMALS[step]
+
+
+def sp_decimal_text(step: int) -> str:
     """Result ``sp_dec``: always two decimals (``"3.25"``, ``"151.00"``)."""
-    return f"{float(price) + 1:.2f}"
+    return SP_DECIMAL_TEXT[step]
 
 
 def odds_decimal_text(value: float) -> str:

@@ -17,11 +17,11 @@ from typing import Any
 
 from darkhorses.simulator.courses import CURRENCY
 from darkhorses.simulator.day import Entry, Race
-from darkhorses.simulator.population import Horse, Population
+from darkhorses.simulator.population import Horse, Identity, Population
 from darkhorses.simulator.racing import (
-    BOOKMAKERS, EXCHANGE, LADDER, LADDER_DECIMAL_TEXT, LADDER_FRACTION_TEXT, LADDER_INDEX, METRES_PER_YARD,
+    BOOKMAKERS, EXCHANGE, LADDER, LADDER_DECIMAL_TEXT, LADDER_FRACTION_TEXT, METRES_PER_YARD,
     YARDS_PER_FURLONG, distance_text, fraction_text, lengths_text, money_text, odds_decimal_text,
-    race_time_text, result_prize_text, round_distance_text, sp_decimal_text, stones_text, tote_text,
+    race_time_text, result_prize_text, round_distance_text, sp_decimal, sp_decimal_text, stones_text, tote_text,
     twelve_hour, winning_time_detail)
 from darkhorses.simulator.rng import stream
 
@@ -59,10 +59,12 @@ def _rating(value: int | None, missing: str) -> str:
     return missing if value is None else str(value)
 
 
-def _pedigree(pop: Population, horse: Horse) -> tuple[Horse | None, Horse | None, Horse | None]:
-    sire = pop.horse(horse.sire) if horse.sire is not None else None
-    dam = pop.horse(horse.dam) if horse.dam is not None else None
-    damsire = pop.horse(dam.sire) if dam is not None and dam.sire is not None else None
+def _pedigree(pop: Population, horse: Horse) -> tuple[Identity | None, Identity | None, Identity | None]:
+    """Sire, dam and damsire as pedigrees show them (identities are far cheaper than horses)."""
+    identity = pop.identity
+    sire = identity(horse.sire) if horse.sire is not None else None
+    dam = identity(horse.dam) if horse.dam is not None else None
+    damsire = identity(dam.sire) if dam is not None and dam.sire is not None else None
     return sire, dam, damsire
 
 
@@ -79,7 +81,7 @@ def racecard_pro(pop: Population, race: Race, dialect: str) -> Body:
     domestic = race.course.domestic
     entries = race.entries
     starters = [e for e in entries if e.non_runner is None]
-    forecast = sorted(starters, key=lambda e: (e.price, e.number))
+    forecast = sorted(starters, key=lambda e: (e.step, e.number))
     tip = forecast[0].horse.name if domestic and forecast else ""
     body: Body = {
         "race_id": race.race_id,
@@ -118,7 +120,7 @@ def racecard_pro(pop: Population, race: Race, dialect: str) -> Body:
         "verdict": _or_missing(f"{tip.upper()} looks the one to beat on the pick of the recent form."
                                if tip else "", dialect),
         "betting_forecast": _or_missing(", ".join(
-            f"{fraction_text(e.price)} {e.horse.name}" for e in forecast[:8]) if domestic else "", dialect),
+            f"{fraction_text(e.step)} {e.horse.name}" for e in forecast[:8]) if domestic else "", dialect),
     }
     if dialect == "2026":
         body["race_status"] = "Abandoned" if race.abandoned else m
@@ -235,14 +237,14 @@ def _each_way(race: Race, runners: int) -> tuple[str, str]:
 
 def _odds(race: Race, e: Entry, rng: random.Random) -> list[Body]:
     """~25 bookmakers around the runner's price, updated shortly before the off."""
-    base = LADDER_INDEX[e.price]
+    base = e.step
     updated = (race.off - dt.timedelta(minutes=rng.randint(1, 20))).strftime("%Y-%m-%d %H:%M:%S")
     places, denom = _each_way(race, len(race.entries))
     top = len(LADDER) - 1
     out = []
     for bookmaker in BOOKMAKERS:
         if bookmaker == EXCHANGE:
-            price = odds_decimal_text((float(e.price) + 1) * (1.02 + 0.1 * rng.random()))
+            price = odds_decimal_text(sp_decimal(e.step) * (1.02 + 0.1 * rng.random()))
             out.append({"bookmaker": bookmaker, "fractional": price, "decimal": price, "ew_places": "",
                         "ew_denom": "", "updated": updated, "history": []})
             continue
@@ -302,7 +304,7 @@ _TOTE_KEYS = ("tote_win", "tote_pl", "tote_ex", "tote_csf", "tote_tricast", "tot
 
 def _tote(race: Race, runners: list[Entry], rng: random.Random, symbol: str, dialect: str) -> Body:
     placed = [e for e in runners if e.position.isdigit()]
-    decimals = [float(e.price) + 1 for e in placed]
+    decimals = [sp_decimal(e.step) for e in placed]
     places = 2 if len(runners) < 8 else 3 if len(runners) < 16 or not race.handicap else 4
     win = max(1.1, decimals[0] * rng.uniform(0.8, 1.4)) if decimals else 0.0
 
@@ -330,13 +332,12 @@ def _result_runner(pop: Population, race: Race, e: Entry, rng: random.Random, di
                f"{_FINISH.get(e.position, _FINISH['other'])}" if finished else
                f"{rng.choice(_RUN_STYLES)} - {_NON_FINISH[e.position]}")
     if rng.random() < 0.3:
-        drift = LADDER[min(len(LADDER) - 1, LADDER_INDEX[e.price] + 1)]
-        comment += f"(op {fraction_text(drift)})"
+        comment += f"(op {fraction_text(min(len(LADDER) - 1, e.step + 1))})"
     body: Body = {
         "horse_id": horse.id,
         "horse": horse.display_name,
-        "sp": fraction_text(e.price) + e.fav,
-        "sp_dec": sp_decimal_text(e.price),
+        "sp": fraction_text(e.step) + e.fav,
+        "sp_dec": sp_decimal_text(e.step),
         "number": str(e.number),
         "position": e.position,
         "draw": str(e.draw) if race.race_type == "Flat" else "",
