@@ -43,6 +43,10 @@ class Racing:
                   sire_id=sire, dam_id=dam, damsire_id=damsire, **extra)
         return horse_id
 
+    def link_ancestor(self, table: Table, ancestor_id: str, horse_id: str) -> None:
+        """Give a sire/dam/damsire master row its own horse record (for "own career" stats)."""
+        self._put(table, ancestor_id, horse_id=horse_id)
+
     def race(self, race_id: str, date: dt.date, course: str = "C1", race_class: str | None = "Class 4",
              furlongs: float = 8, handicap: bool = False, result: bool = True, abandoned: bool = False,
              race_type: str = "Flat", surface: str = "Turf", going: str = "Good", hour: int = 14) -> str:

@@ -18,9 +18,14 @@ from darkhorses.stats.sql import Dialect, decimal, ratio
 CATEGORY = "supplementary"
 
 DISTANCE_ENTITIES = ("horse", "jockey", "trainer")
-VENUE_ENTITIES = ("horse", "jockey", "trainer")
+VENUE_ENTITIES = ("jockey", "trainer")
 _CARRIED = "is_win, is_2nd, is_3rd, is_top3, is_ew_placed, has_sp, p_nano, pl_units, " \
-    "key_hf, course_id, going_raw, time_cs, race_date, off_dt, runner_id"
+    "key_hf, course_id, going_raw, time_cs, seq_no"
+
+
+TIME_SLOT = 10**6
+"""The latest timed run is found with one MAX over ``seq_no * TIME_SLOT + time_cs`` (the run's
+place in time, then its time in centiseconds, which stays below 10,000 s), not a sort per group."""
 
 
 def record_columns(alias: str) -> dict[str, str]:
@@ -62,7 +67,7 @@ def distance_band(k: str) -> str:
 
 def by_distance_sql(dialect: Dialect, ctx: Context) -> str:
     group = "entity_type, entity_id, key_hf"
-    on = "x.entity_type = g.entity_type AND x.entity_id = g.entity_id AND x.key_hf = g.key_hf"
+    on = "gb.entity_type = g.entity_type AND gb.entity_id = g.entity_id AND gb.key_hf = g.key_hf"
     columns = {
         "entity_type": "g.entity_type",
         "entity_id": "g.entity_id",
@@ -72,7 +77,7 @@ def by_distance_sql(dialect: Dialect, ctx: Context) -> str:
         **record_columns("g"),
         "best_time_seconds": decimal("g.best_cs", 2),
         "avg_time_seconds": ratio("g.sum_cs", "100 * g.n_cs", 2),
-        "last_time_seconds": decimal("lt.time_cs", 2),
+        "last_time_seconds": decimal(f"g.last_timed % {TIME_SLOT}", 2),
         "going_breakdown": "gb.going_breakdown",
         **stamps(dialect),
     }
@@ -81,14 +86,9 @@ WITH ent AS (
   {entity_runs(DISTANCE_ENTITIES)}
 ),
 g AS (
-  SELECT {group}, {RECORD_SUMS}, MIN(time_cs) AS best_cs, SUM(time_cs) AS sum_cs, COUNT(time_cs) AS n_cs
+  SELECT {group}, {RECORD_SUMS}, MIN(time_cs) AS best_cs, SUM(time_cs) AS sum_cs, COUNT(time_cs) AS n_cs,
+         MAX(CASE WHEN time_cs IS NOT NULL THEN seq_no * {TIME_SLOT} + time_cs END) AS last_timed
   FROM ent WHERE key_hf IS NOT NULL GROUP BY {group} HAVING COUNT(*) >= :min_runs
-),
-lt AS (
-  SELECT {group}, time_cs,
-         ROW_NUMBER() OVER (PARTITION BY {group}
-                            ORDER BY race_date DESC, off_dt DESC NULLS LAST, runner_id DESC) AS rn
-  FROM ent WHERE key_hf IS NOT NULL AND time_cs IS NOT NULL
 ),
 goings AS (
   SELECT {group}, going_raw, COUNT(*) AS n FROM ent
@@ -99,8 +99,7 @@ gb AS (
 )
 SELECT {select_list(columns)}
 FROM g
-LEFT JOIN lt ON lt.rn = 1 AND {on.replace('x.', 'lt.')}
-LEFT JOIN gb ON {on.replace('x.', 'gb.')}
+LEFT JOIN gb ON {on}
 """
 
 

@@ -27,7 +27,8 @@ from darkhorses.stats.run import RUN_TABLE, materialise_run
 LONDON = ZoneInfo("Europe/London")
 TEST_SLICE_DAYS = 14
 PG_WORK_MEM = "256MB"
-"""Sort memory for the batch's window functions on PostgreSQL (session-local, reset afterwards)."""
+"""Sort memory for the batch's window functions on PostgreSQL (session-local, reset afterwards).
+JIT is switched off for the batch too: compiling these wide expressions costs more than it saves."""
 
 JOBS: dict[str, Job] = {
     job.name: job
@@ -98,6 +99,7 @@ def _batch_session(connection: Connection) -> Iterator[None]:
     if postgres:
         with connection.begin():
             connection.exec_driver_sql(f"SET work_mem = '{PG_WORK_MEM}'")
+            connection.exec_driver_sql("SET jit = off")
     try:
         yield
     finally:
@@ -107,6 +109,7 @@ def _batch_session(connection: Connection) -> Iterator[None]:
             connection.exec_driver_sql(f"DROP TABLE IF EXISTS {RUN_TABLE}")
             if postgres:
                 connection.exec_driver_sql("RESET work_mem")
+                connection.exec_driver_sql("RESET jit")
 
 
 def populate(

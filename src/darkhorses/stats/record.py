@@ -13,6 +13,12 @@ RECORD_SUMS = """COUNT(*) AS n_runs, SUM(is_win) AS n_wins, SUM(is_2nd) AS n_2nd
        SUM(has_sp * is_win) AS n_wins_sp, SUM(p_nano) AS exp_nano, SUM(pl_units) AS pl_units"""
 """The aggregate columns over ``run`` rows that every record value is computed from."""
 
+RECORD_RESUMS = ", ".join(
+    f"SUM({name}) AS {name}"
+    for name in ("n_runs", "n_wins", "n_2nd", "n_3rd", "n_top3", "n_ew", "n_sp", "n_wins_sp", "exp_nano", "pl_units")
+)
+""":data:`RECORD_SUMS` re-aggregated from finer groups (all of its columns are additive)."""
+
 
 def record_values(alias: str) -> dict[str, str]:
     """Expressions over ``alias`` (a row of :data:`RECORD_SUMS`, possibly NULL from a LEFT JOIN).

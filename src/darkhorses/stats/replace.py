@@ -1,10 +1,10 @@
 """Atomic replacement: compute into a staging table, then swap the result in one transaction.
 
 The expensive SELECT runs into a temporary staging table, outside any write on the target. The
-target then changes in a single short transaction (an upsert plus a delete of keys that are no
-longer produced, or one ``UPDATE ... FROM`` for master tables), so readers see either the old
-version or the new one, never a half-built or empty table, and a failure at any point rolls back
-to the previous version. Contract tables are never dropped or recreated: their definitions belong
+target then changes in a single short transaction (an upsert of changed rows plus a delete of keys
+that are no longer produced, or one ``UPDATE ... FROM`` for master tables), so readers see either
+the old version or the new one, never a half-built or empty table, and a failure at any point
+rolls back to the previous version. Contract tables are never dropped or recreated: their definitions belong
 to the migrations.
 """
 
@@ -28,8 +28,6 @@ def build_stage(connection: Connection, job: Job, ctx: Context) -> int:
     with connection.begin():
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
         connection.execute(ctx.sql(f"CREATE TEMPORARY TABLE {name} AS {job.stage_sql(dialect, ctx)}"), ctx.params())
-        if dialect.is_postgres:
-            connection.exec_driver_sql(f"ANALYZE {name}")
         return int(connection.exec_driver_sql(f"SELECT COUNT(*) FROM {name}").scalar_one())
 
 
@@ -37,14 +35,26 @@ def _stage_columns(connection: Connection, name: str) -> list[str]:
     return list(connection.exec_driver_sql(f"SELECT * FROM {name} WHERE 1 = 0").keys())
 
 
-def upsert_from_stage(connection: Connection, job: Job, stage: str, columns: list[str]) -> None:
+def insert_from_stage(connection: Connection, job: Job, stage: str, columns: list[str]) -> None:
     names = ", ".join(columns)
-    keys = ", ".join(job.key)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in job.key)
-    # "WHERE TRUE" keeps SQLite from reading ON CONFLICT as part of the SELECT's join syntax.
+    connection.exec_driver_sql(f"INSERT INTO {job.name} ({names}) SELECT {names} FROM {stage}")
+
+
+def upsert_from_stage(connection: Connection, job: Job, stage: str, columns: list[str]) -> None:
+    """Write only new keys and rows whose values changed (one hash join finds them), so a daily
+    rerun costs little and an unchanged row's stamp keeps saying when it last changed."""
+    names = ", ".join(columns)
+    values = [c for c in columns if c not in job.key]
+    compared = [c for c in values if c != job.stamp]
+    distinct = "IS DISTINCT FROM" if Dialect.of(connection).is_postgres else "IS NOT"
+    match = " AND ".join(f"t.{k} = s.{k}" for k in job.key)
+    changed = (f"({', '.join(f't.{c}' for c in compared)}) {distinct} "
+               f"({', '.join(f's.{c}' for c in compared)})")
+    updates = ", ".join(f"{c} = excluded.{c}" for c in values)
     connection.exec_driver_sql(
-        f"INSERT INTO {job.name} ({names}) SELECT {names} FROM {stage} WHERE TRUE "
-        f"ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+        f"INSERT INTO {job.name} ({names}) SELECT {', '.join(f's.{c}' for c in columns)} FROM {stage} s "
+        f"LEFT JOIN {job.name} t ON {match} WHERE t.{job.key[0]} IS NULL OR {changed} "
+        f"ON CONFLICT ({', '.join(job.key)}) DO UPDATE SET {updates}"
     )
 
 
@@ -65,6 +75,8 @@ def swap_in(connection: Connection, job: Job) -> None:
         columns = _stage_columns(connection, stage)
         if job.master:
             update_master(connection, job, stage, columns)
+        elif connection.exec_driver_sql(f"SELECT 1 FROM {job.name} LIMIT 1").first() is None:
+            insert_from_stage(connection, job, stage, columns)  # first population: nothing to match
         else:
             upsert_from_stage(connection, job, stage, columns)
             delete_unproduced(connection, job, stage)

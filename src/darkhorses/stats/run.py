@@ -4,10 +4,12 @@ Every statistic is an aggregate over this one relation, so "what counts as a run
 and nowhere else: future declarations, unresulted and void races and non-runners are out;
 non-finishers (PU, F, UR, ...) and disqualified horses are in, with no finishing position.
 
-``populate`` materialises it once per batch as the temporary table ``run`` (indexed, private to
-the connection, never written to the WAL) and every table family reads that copy. Numbers that
-later need exact arithmetic are carried as integers: pence, centiseconds, nano-probabilities and
-P/L units (see :mod:`darkhorses.stats.sql`).
+``populate`` materialises it once per batch as the temporary table ``run`` (private to the
+connection, never written to the WAL) and every table family reads that copy; each reader scans
+it whole, so it needs no indexes. Race-level facts (class, handicap, distance key, going group)
+are derived once per race, not per runner. Numbers that later need exact arithmetic are carried
+as integers: pence, centiseconds, nano-probabilities and P/L units (see
+:mod:`darkhorses.stats.sql`).
 """
 
 from __future__ import annotations
@@ -66,51 +68,69 @@ def going_group(going: str) -> str:
     return f"(CASE {whens} END)"
 
 
-def run_select(dialect: Dialect, ctx: Context) -> str:
-    """The SELECT that defines ``run`` as of ``:as_of`` (and from ``:first_day`` in a test slice)."""
-    slice_filter = f"AND {dialect.day_number('ra.date')} >= :first_day" if ctx.first_day is not None else ""
-    dsq = "(UPPER(TRIM(ru.position_raw)) IN ('DSQ', 'DQ') OR UPPER(TRIM(ru.position_raw)) LIKE 'DSQ%')"
-    return f"""
-WITH started AS (
-  SELECT ru.id AS runner_id, ru.race_id, ru.horse_id, ru.jockey_id, ru.trainer_id, ru.owner_id,
-         COALESCE(h.sire_id, ru.sire_id) AS sire_id,
-         COALESCE(h.dam_id, ru.dam_id) AS dam_id,
-         COALESCE(h.damsire_id, ru.damsire_id) AS damsire_id,
-         ra.date AS race_date, {dialect.day_number('ra.date')} AS race_day, ra.off_dt,
-         ra.course_id, ra.region, ra.type AS race_type, ra.going AS going_raw,
+def race_facts(dialect: Dialect, ctx: Context, *, resulted: bool) -> str:
+    """Race-level facts, computed once per race rather than once per runner.
+
+    ``resulted`` keeps only races that count (a result, not void, on or before D); otherwise every
+    race is kept (the runner-form table also describes today's declarations).
+    """
+    filters = ["TRUE"]
+    if resulted:
+        filters += ["ra.has_result = TRUE", "COALESCE(ra.is_abandoned, FALSE) = FALSE", "ra.date <= :as_of"]
+    if ctx.first_day is not None:
+        filters.append(f"{dialect.day_number('ra.date')} >= :first_day")
+    return f"""SELECT ra.id AS race_id, ra.date AS race_date, {dialect.day_number('ra.date')} AS race_day,
+         ra.off_dt, ra.course_id, ra.region, ra.type AS race_type, ra.going AS going_raw,
          {class_number('ra.race_class')} AS class_num,
          {is_handicap('ra.race_name')} AS is_handicap,
          {distance_yards('ra')} AS distance_yards,
+         {half_furlongs(distance_yards('ra'))} AS key_hf,
          CASE WHEN UPPER(ra.surface) = 'AW' THEN 1 ELSE 0 END AS is_aw,
          CASE WHEN ra.type IN {JUMPS_TYPES} THEN 1 ELSE 0 END AS is_jumps,
-         {going_group('ra.going')} AS going_group,
-         ru.position_raw,
-         CASE WHEN {dsq} THEN 1 ELSE 0 END AS is_dsq,
-         CASE WHEN {dsq} THEN NULL ELSE ru.position END AS finish_pos,
+         {going_group('ra.going')} AS going_group
+  FROM ra_mst_races ra WHERE {' AND '.join(filters)}"""
+
+
+def run_select(dialect: Dialect, ctx: Context) -> str:
+    """The SELECT that defines ``run`` as of ``:as_of`` (and from ``:first_day`` in a test slice).
+
+    A parsed ``position`` is a finish; text codes are checked only where there is none.
+    """
+    raw = "UPPER(TRIM(ru.position_raw))"
+    return f"""
+WITH races AS (
+  {race_facts(dialect, ctx, resulted=True)}
+),
+started AS (
+  SELECT ru.id AS runner_id, ru.horse_id, ru.jockey_id, ru.trainer_id, ru.owner_id,
+         COALESCE(h.sire_id, ru.sire_id) AS sire_id,
+         COALESCE(h.dam_id, ru.dam_id) AS dam_id,
+         COALESCE(h.damsire_id, ru.damsire_id) AS damsire_id,
+         races.*,
+         ru.position_raw, ru.position AS finish_pos,
+         CASE WHEN ru.position IS NULL AND ({raw} IN ('DSQ', 'DQ') OR {raw} LIKE 'DSQ%') THEN 1 ELSE 0 END AS is_dsq,
          CASE WHEN ru.starting_price_decimal > 1
-              THEN CAST(ROUND(ru.starting_price_decimal * 100) AS INTEGER) END AS sp_cents,
+              THEN CAST(ROUND(ru.starting_price_decimal * 100) AS BIGINT) END AS sp_cents,
          CASE WHEN ru.prize_currency = 'EUR'
-              THEN (CAST(ROUND(ru.prize_won * 100) AS INTEGER) * {EUR_TO_GBP_PERCENT} + 50) / 100
-              ELSE CAST(ROUND(ru.prize_won * 100) AS INTEGER) END AS prize_pence,
-         CAST(ROUND(ru.finishing_time_seconds * 100) AS INTEGER) AS time_cs
+              THEN (CAST(ROUND(ru.prize_won * 100) AS BIGINT) * {EUR_TO_GBP_PERCENT} + 50) / 100
+              ELSE CAST(ROUND(ru.prize_won * 100) AS BIGINT) END AS prize_pence,
+         CAST(ROUND(ru.finishing_time_seconds * 100) AS BIGINT) AS time_cs
   FROM ra_mst_runners ru
-  JOIN ra_mst_races ra ON ra.id = ru.race_id
+  JOIN races ON races.race_id = ru.race_id
   LEFT JOIN ra_mst_horses h ON h.id = ru.horse_id
-  WHERE ra.has_result = TRUE AND COALESCE(ra.is_abandoned, FALSE) = FALSE
-    AND ra.date <= :as_of {slice_filter}
-    AND COALESCE(ru.is_non_runner, FALSE) = FALSE AND COALESCE(ru.is_scratched, FALSE) = FALSE
-    AND ru.position_raw IS NOT NULL AND UPPER(TRIM(ru.position_raw)) NOT IN {NOT_STARTED}
+  WHERE COALESCE(ru.is_non_runner, FALSE) = FALSE AND COALESCE(ru.is_scratched, FALSE) = FALSE
+    AND ru.position_raw IS NOT NULL AND (ru.position IS NOT NULL OR {raw} NOT IN {NOT_STARTED})
     AND NOT {is_test('ru')}
 ),
 counted AS (
   SELECT started.*,
+         ROW_NUMBER() OVER (ORDER BY race_day, off_dt NULLS LAST, runner_id) AS seq_no,
          COUNT(*) OVER (PARTITION BY race_id) AS starters,
          CASE WHEN finish_pos IS NULL THEN 1
               ELSE COUNT(*) OVER (PARTITION BY race_id, finish_pos) END AS dh_n
   FROM started
 )
 SELECT counted.*,
-       {half_furlongs('distance_yards')} AS key_hf,
        CASE WHEN finish_pos = 1 THEN 1 ELSE 0 END AS is_win,
        CASE WHEN finish_pos = 2 THEN 1 ELSE 0 END AS is_2nd,
        CASE WHEN finish_pos = 3 THEN 1 ELSE 0 END AS is_3rd,
@@ -132,7 +152,9 @@ FROM counted
 """
 
 
-RUN_INDEXES = ("horse_id", "jockey_id", "trainer_id", "owner_id", "sire_id", "dam_id", "damsire_id", "runner_id")
+GROUP_KEYS = ("runner_id", "race_id", "horse_id", "jockey_id", "trainer_id", "owner_id", "sire_id", "dam_id",
+              "damsire_id", "course_id", "key_hf", "class_num")
+"""The columns statistics group or join on: the only ones the planner needs statistics for."""
 
 
 def materialise_run(connection: Connection, ctx: Context) -> int:
@@ -140,8 +162,6 @@ def materialise_run(connection: Connection, ctx: Context) -> int:
     dialect = Dialect.of(connection)
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {RUN_TABLE}")
     connection.execute(ctx.sql(f"CREATE TEMPORARY TABLE {RUN_TABLE} AS {run_select(dialect, ctx)}"), ctx.params())
-    for column in RUN_INDEXES:
-        connection.exec_driver_sql(f"CREATE INDEX ix_run_{column} ON {RUN_TABLE} ({column})")
     if dialect.is_postgres:
-        connection.exec_driver_sql(f"ANALYZE {RUN_TABLE}")
+        connection.exec_driver_sql(f"ANALYZE {RUN_TABLE} ({', '.join(GROUP_KEYS)})")
     return int(connection.exec_driver_sql(f"SELECT COUNT(*) FROM {RUN_TABLE}").scalar_one())

@@ -8,8 +8,10 @@ the rows a racecard reader needs.
 Set-based without a self-join: every runner row of the horse is put in one ordered sequence in
 which only runs carry weight, and each figure is a window sum over the preceding rows (partitioned
 by course, distance or jockey where the figure needs it). "Last 12 months" is a day-range window
-minus the same-day rows from this one on; "last 10 runs" is read from a run-only running window at
-the horse's latest prior run. The cost is a handful of sorts, linear in the number of runners.
+minus the same-day rows from this one on. "Last 10 runs" is a range window over the running count
+of runs (``runs_through``): a run sees the ten counts before its own, any other row the ten up to
+and including its own, so declarations and non-runners never take a slot. The cost is a handful
+of sorts, linear in the number of runners.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from darkhorses.db.schema import ra_runner_statistics
 from darkhorses.stats.context import Context
 from darkhorses.stats.job import Job
 from darkhorses.stats.record import select_list
-from darkhorses.stats.run import RUN_TABLE, distance_yards, half_furlongs, is_test
+from darkhorses.stats.run import RUN_TABLE, is_test, race_facts
 from darkhorses.stats.sql import Dialect, percent, pounds
 
 CATEGORY = "supplementary"
 
-ORDER = "race_date, off_dt NULLS LAST, runner_id"
+ORDER = "race_day, off_dt NULLS LAST, runner_id"
+"""The horse's sequence. Ordering by the day number lets the day-range windows share its sort."""
 PRIOR = "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
 METRICS = {"runs": "f", "wins": "w", "2nds": "s2", "3rds": "s3"}
 
@@ -81,7 +84,6 @@ def _window_columns() -> dict[str, str]:
 
 
 def stage_sql(dialect: Dialect, ctx: Context) -> str:
-    slice_filter = f"AND {dialect.day_number('ra.date')} >= :first_day" if ctx.first_day is not None else ""
     output = {
         "runner_id": "s.runner_id",
         "horse_id": "s.horse_id",
@@ -93,12 +95,19 @@ def stage_sql(dialect: Dialect, ctx: Context) -> str:
     }
     skip = {"career_runs", "career_wins", "career_top3", "career_pence"}
     output |= {name: f"s.{name}" for name in _window_columns() if name not in skip}
-    output |= {f"last_10_{metric}": f"COALESCE(l.l_{metric}, 0)" for metric in METRICS}
+    output |= {
+        f"last_10_{metric}": f"COALESCE(CASE WHEN s.f = 1 THEN SUM(s.{value}) OVER ten_before "
+                             f"ELSE SUM(s.{value}) OVER ten_upto END, 0)"
+        for metric, value in METRICS.items()
+    }
     output["updated_at"] = ":batch_ts"
     return f"""
-WITH seq AS (
-  SELECT ru.id AS runner_id, ru.horse_id, ra.date AS race_date, {dialect.day_number('ra.date')} AS race_day,
-         ra.off_dt, ra.course_id, {half_furlongs(distance_yards('ra'))} AS key_hf, ru.jockey_id,
+WITH races AS (
+  {race_facts(dialect, ctx, resulted=False)}
+),
+seq AS (
+  SELECT ru.id AS runner_id, ru.horse_id, races.race_date, races.race_day, races.off_dt, races.course_id,
+         races.key_hf, ru.jockey_id,
          CASE WHEN r.runner_id IS NULL THEN 0 ELSE 1 END AS f,
          COALESCE(r.is_win, 0) AS w, COALESCE(r.is_2nd, 0) AS s2, COALESCE(r.is_3rd, 0) AS s3,
          COALESCE(r.is_top3, 0) AS p3, r.prize_pence AS prize, r.going_group, r.is_aw, r.is_jumps,
@@ -106,24 +115,20 @@ WITH seq AS (
          CASE WHEN r.is_win = 1 THEN r.race_date END AS win_date,
          CASE WHEN r.is_win = 1 THEN r.distance_yards END AS win_yards
   FROM ra_mst_runners ru
-  JOIN ra_mst_races ra ON ra.id = ru.race_id
+  JOIN races ON races.race_id = ru.race_id
   LEFT JOIN {RUN_TABLE} r ON r.runner_id = ru.id
-  WHERE NOT {is_test('ru')} {slice_filter}
+  WHERE NOT {is_test('ru')}
 ),
 s AS (
-  SELECT runner_id, horse_id, {select_list(_window_columns())}
+  SELECT runner_id, horse_id, f, w, s2, s3, {select_list(_window_columns())},
+         SUM(f) OVER (PARTITION BY horse_id ORDER BY {ORDER} ROWS UNBOUNDED PRECEDING) AS runs_through
   FROM seq
   WINDOW {_windows()}
-),
-l AS (
-  SELECT horse_id, ROW_NUMBER() OVER (PARTITION BY horse_id ORDER BY {ORDER}) AS n,
-         COUNT(*) OVER ten AS l_runs, SUM(is_win) OVER ten AS l_wins,
-         SUM(is_2nd) OVER ten AS l_2nds, SUM(is_3rd) OVER ten AS l_3rds
-  FROM {RUN_TABLE}
-  WINDOW ten AS (PARTITION BY horse_id ORDER BY {ORDER} ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
 )
 SELECT {select_list(output)}
-FROM s LEFT JOIN l ON l.horse_id = s.horse_id AND l.n = s.career_runs
+FROM s
+WINDOW ten_before AS (PARTITION BY horse_id ORDER BY runs_through RANGE BETWEEN 10 PRECEDING AND 1 PRECEDING),
+       ten_upto AS (PARTITION BY horse_id ORDER BY runs_through RANGE BETWEEN 9 PRECEDING AND CURRENT ROW)
 """
 
 

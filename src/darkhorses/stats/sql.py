@@ -77,12 +77,12 @@ def ratio(numerator: str, denominator: str, scale: int) -> str:
 
 def percent(part: str, whole: str) -> str:
     """``100 * part / whole`` to 2 places (a strike rate or place rate)."""
-    return ratio(f"100 * ({part})", whole, 2)
+    return ratio(f"100 * {integer(part)}", whole, 2)
 
 
 def ae_index(wins_with_sp: str, expected_nano: str) -> str:
     """A/E as a ratio to 3 places: winners with an SP over the sum of their SP probabilities."""
-    return ratio(f"{P_SCALE} * ({wins_with_sp})", expected_nano, 3)
+    return ratio(f"{P_SCALE} * {integer(wins_with_sp)}", expected_nano, 3)
 
 
 def profit_loss(pl_units: str) -> str:
