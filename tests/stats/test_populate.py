@@ -119,3 +119,15 @@ def test_cli_populate_and_status(tmp_path, monkeypatch: pytest.MonkeyPatch) -> N
     assert bad.exit_code == 2 and "--as-of must be a date" in bad.output
     odds = runner.invoke(app, ["populate", "--category", "odds"])
     assert odds.exit_code == 0 and "separate odds system" in odds.output
+
+
+def test_rerun_rewrites_changed_rows_and_keeps_unchanged_ones(section_14: Racing) -> None:
+    engine = section_14.engine
+    first = dt.datetime(2025, 2, 3, 6, tzinfo=dt.timezone.utc)
+    populate(engine, tables=["ra_entity_combinations"], as_of=dt.date(2025, 2, 3), now=first, min_runs=1)
+    populate(engine, tables=["ra_entity_combinations"], as_of=D, now=BATCH_TS, min_runs=1)
+    with engine.connect() as connection:
+        rows = {(r.entity1_id, r.entity2_id): r for r in connection.execute(select(ra_entity_combinations))}
+    assert (rows["j", "t"].total_runs, rows["j", "t"].calculated_at) == (4, BATCH_TS)  # R4 added a run
+    assert rows["jf1", "tf1"].calculated_at == first  # R1 filler: nothing changed, row not rewritten
+    assert rows["jf1", "tf1"].query_filters["as_of"] == "2025-02-03"

@@ -17,6 +17,11 @@ from darkhorses.stats.job import Job
 from darkhorses.stats.sql import Dialect
 
 
+PARAMETER_COLUMNS = frozenset({"query_filters"})
+"""Columns that record how a row was computed, not what it says: like the stamp, a change in them
+alone does not rewrite a row, so they keep describing the batch that last changed it."""
+
+
 def stage_name(job: Job) -> str:
     return f"stage_{job.name}"
 
@@ -45,7 +50,7 @@ def upsert_from_stage(connection: Connection, job: Job, stage: str, columns: lis
     rerun costs little and an unchanged row's stamp keeps saying when it last changed."""
     names = ", ".join(columns)
     values = [c for c in columns if c not in job.key]
-    compared = [c for c in values if c != job.stamp]
+    compared = [c for c in values if c != job.stamp and c not in PARAMETER_COLUMNS]
     distinct = "IS DISTINCT FROM" if Dialect.of(connection).is_postgres else "IS NOT"
     match = " AND ".join(f"t.{k} = s.{k}" for k in job.key)
     changed = (f"({', '.join(f't.{c}' for c in compared)}) {distinct} "
