@@ -77,16 +77,21 @@ def _column(
     field: str | None,
     by: str | None,
     *args: object,
+    expected_fill: float | None = None,
     **kwargs: object,
 ) -> Column:
     eps = (endpoints,) if isinstance(endpoints, str) else tuple(endpoints or ())
     writer = by or ", ".join(dict.fromkeys(_WRITER[e] for e in eps)) or None
-    info = {
+    info: dict[str, object] = {
         "source": source,
         "endpoint": " | ".join(eps) or None,
         "api_field": field,
         "populated_by": writer,
     }
+    if expected_fill is not None:
+        # The share of rows that must have a value; ``status`` and ``health`` flag a column whose
+        # fill falls below it (a transform that silently stopped filling it).
+        info["expected_fill"] = expected_fill
     return Column(name, type_, *args, info=info, **kwargs)  # type: ignore[arg-type]
 
 
@@ -339,20 +344,21 @@ ra_mst_races = Table(
     metadata,
     api("id", Text, (RACECARDS, RESULTS), "racecards[].race_id | results[].race_id", primary_key=True),
     api("course_id", Text, (RACECARDS, RESULTS), "racecards[].course_id | results[].course_id",
-        ForeignKey("ra_mst_courses.id")),
+        ForeignKey("ra_mst_courses.id"), expected_fill=1.0),
     api("course_name", Text, (RACECARDS, RESULTS), "racecards[].course | results[].course"),
     api("date", Date, (RACECARDS, RESULTS), "racecards[].date | results[].date", nullable=False),
     derived("off_time", Time, (RACECARDS, RESULTS), "24-hour local time of racecards[].off_dt | results[].off_dt"),
-    api("off_dt", UTCDateTime, (RACECARDS, RESULTS), "racecards[].off_dt | results[].off_dt"),
+    api("off_dt", UTCDateTime, (RACECARDS, RESULTS), "racecards[].off_dt | results[].off_dt", expected_fill=0.99),
     api("race_name", Text, (RACECARDS, RESULTS), "racecards[].race_name | results[].race_name", nullable=False),
     api("race_number", Integer, None, None, by="not in UK/IRE payloads"),
     api("distance", Text, RACECARDS, "racecards[].distance"),
     api("distance_round", Text, (RACECARDS, RESULTS), "racecards[].distance_round | results[].dist"),
     derived("distance_f", num(), (RACECARDS, RESULTS), "racecards[].distance_f | results[].dist_f"),
-    derived("distance_y", Integer, (RESULTS, RACECARDS), "results[].dist_y | yards of racecards[].distance"),
+    derived("distance_y", Integer, (RESULTS, RACECARDS), "results[].dist_y | yards of racecards[].distance",
+            expected_fill=0.99),
     derived("distance_m", Integer, (RESULTS, RACECARDS), "results[].dist_m | metres of racecards[].distance"),
     api("region", Text, (RACECARDS, RESULTS), "racecards[].region | results[].region"),
-    api("type", Text, (RACECARDS, RESULTS), "racecards[].type | results[].type"),
+    api("type", Text, (RACECARDS, RESULTS), "racecards[].type | results[].type", expected_fill=0.99),
     api("surface", Text, (RACECARDS, RESULTS), "racecards[].surface | results[].surface"),
     api("going", Text, (RACECARDS, RESULTS), "racecards[].going | results[].going"),
     api("going_detailed", Text, RACECARDS, "racecards[].going_detailed"),
@@ -411,8 +417,10 @@ ra_mst_runners = Table(
     api("owner_name", Text, (RACECARDS, RESULTS), _both("owner", "owner")),
     api("number", Text, (RACECARDS, RESULTS), _both("number", "number")),
     derived("draw", Integer, (RACECARDS, RESULTS), _both("draw", "draw")),
-    api("jockey_id", Text, (RACECARDS, RESULTS), _both("jockey_id", "jockey_id"), ForeignKey("ra_mst_jockeys.id")),
-    api("trainer_id", Text, (RACECARDS, RESULTS), _both("trainer_id", "trainer_id"), ForeignKey("ra_mst_trainers.id")),
+    api("jockey_id", Text, (RACECARDS, RESULTS), _both("jockey_id", "jockey_id"), ForeignKey("ra_mst_jockeys.id"),
+        expected_fill=0.9),
+    api("trainer_id", Text, (RACECARDS, RESULTS), _both("trainer_id", "trainer_id"), ForeignKey("ra_mst_trainers.id"),
+        expected_fill=0.99),
     api("owner_id", Text, (RACECARDS, RESULTS), _both("owner_id", "owner_id"), ForeignKey("ra_mst_owners.id")),
     api("sire_id", Text, (RACECARDS, RESULTS), _both("sire_id", "sire_id"), ForeignKey("ra_mst_sires.id")),
     api("dam_id", Text, (RACECARDS, RESULTS), _both("dam_id", "dam_id"), ForeignKey("ra_mst_dams.id")),
@@ -480,7 +488,7 @@ ra_mst_race_results = Table(
     api("trainer_name", Text, RESULTS, "results[].runners[].trainer"),
     api("owner_name", Text, RESULTS, "results[].runners[].owner"),
     derived("position", Integer, RESULTS, "finishing place of results[].runners[].position (NULL if not a number)"),
-    api("position_str", Text, RESULTS, "results[].runners[].position (raw, e.g. 'PU')"),
+    api("position_str", Text, RESULTS, "results[].runners[].position (raw, e.g. 'PU')", expected_fill=0.99),
     api("number", Text, RESULTS, "results[].runners[].number"),
     derived("draw", Integer, RESULTS, "results[].runners[].draw"),
     api("jockey_id", Text, RESULTS, "results[].runners[].jockey_id"),

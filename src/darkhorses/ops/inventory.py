@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Table, func, inspect, select
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from darkhorses.db.schema import metadata
 
@@ -32,14 +32,14 @@ def _column_entry(table: Table, name: str) -> dict[str, Any]:
         "endpoint": info.get("endpoint"),
         "api_field": info.get("api_field"),
         "populated_by": info.get("populated_by"),
+        "expected_fill": info.get("expected_fill"),
     }
 
 
-def _fill(engine: Engine, table: Table) -> tuple[int, dict[str, int]]:
+def column_fill(connection: Connection, table: Table) -> tuple[int, dict[str, int]]:
     """Row count and per-column non-null counts in one scan."""
     query = select(func.count().label("__rows__"), *(func.count(c).label(c.name) for c in table.columns))
-    with engine.connect() as connection:
-        row = connection.execute(query).mappings().one()
+    row = connection.execute(query).mappings().one()
     return row["__rows__"], {c.name: row[c.name] for c in table.columns}
 
 
@@ -54,7 +54,8 @@ def build_inventory(engine: Engine | None = None) -> dict[str, Any]:
         if engine is not None:
             entry["rows"] = None
             if table.name in present:
-                rows, filled = _fill(engine, table)
+                with engine.connect() as connection:
+                    rows, filled = column_fill(connection, table)
                 entry["rows"] = rows
                 for column in columns:
                     column["non_null"] = filled[column["name"]]
@@ -66,3 +67,39 @@ def build_inventory(engine: Engine | None = None) -> dict[str, Any]:
         "column_count": sum(t["column_count"] for t in tables),
         "tables": tables,
     }
+
+
+def _cell(value: object) -> str:
+    """A Markdown table cell: pipes escaped (endpoints are written ``a | b``), empty as a dash."""
+    return "-" if value in (None, "") else str(value).replace("|", "\\|")
+
+
+def inventory_markdown(report: dict[str, Any]) -> str:
+    """``docs/tables.md``: every table and column, from a schema-only inventory.
+
+    Row counts and fill are left out so the page depends on the schema alone and a test can
+    prove the committed copy current.
+    """
+    lines = [
+        "# Tables and columns",
+        "",
+        "Generated from `src/darkhorses/db/schema.py` by `darkhorses inventory --schema-only --markdown docs/tables.md`;",
+        "do not edit by hand. `source` says where a value comes from: `api` (read from an API field),",
+        "`derived` (parsed or converted from API data), `calculated` (computed by `darkhorses populate`)",
+        "or `system` (bookkeeping). `expected fill` is the share of rows that must have a value;",
+        "`darkhorses status` and `darkhorses health` flag a column that falls below it.",
+        "",
+        f"{report['table_count']} tables, {report['column_count']} columns.",
+    ]
+    for table in report["tables"]:
+        lines += ["", f"## {table['name']}", "",
+                  "| column | type | null | source | endpoint | API field | filled by | expected fill |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for column in table["columns"]:
+            key = "key" if column["primary_key"] else ("yes" if column["nullable"] else "no")
+            expected = column["expected_fill"]
+            lines.append("| " + " | ".join(_cell(value) for value in (
+                f"`{column['name']}`", column["type"], key, column["source"], column["endpoint"],
+                column["api_field"], column["populated_by"], None if expected is None else f"{expected:.0%}",
+            )) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,174 @@
+"""Data-quality checks shared by ``status`` (which shows them) and ``health`` (which fails on them).
+
+Each check is one set-based query over the whole database (no per-row Python), and each is
+written once here. Where a check is about the schema's promises (foreign keys, natural keys,
+expected fill), the query is generated from ``db/schema.py``, so a new table is checked without
+anyone remembering to add it. A check passes when it finds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, Table, UniqueConstraint, and_, func, literal, select, union_all
+from sqlalchemy.engine import Connection, Engine
+
+from darkhorses.db.schema import metadata, ra_mst_races, ra_mst_runners
+from darkhorses.ops.inventory import column_fill
+
+EXAMPLES = 5
+"""How many offending keys a check names; the count covers them all."""
+RESULTS_DUE_AFTER_DAYS = 2
+"""The daily sync fetches results for today and the two days before, so an older race must have one."""
+RESULTS_WINDOW_DAYS = 365
+"""Results older than this need the history add-on; racecards from then may never get a result."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What one check found: how many offending rows (or columns) and a few of them by name."""
+
+    name: str
+    description: str
+    count: int
+    examples: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.count == 0
+
+    def reason(self) -> str:
+        """One line for ``health``: the description, the count and the first examples."""
+        shown = ", ".join(self.examples)
+        return f"{self.description}: {self.count}" + (f" (e.g. {shown})" if shown else "")
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "description": self.description, "ok": self.ok, "count": self.count,
+                "examples": list(self.examples)}
+
+
+def _first_rows(connection: Connection, query: Select[tuple[str]]) -> tuple[int, tuple[str, ...]]:
+    """Count every row of a one-column query and return the first few, in one statement."""
+    keyed = query.subquery()
+    key = keyed.c[0]
+    rows = connection.execute(select(key, func.count().over()).order_by(key).limit(EXAMPLES)).all()
+    return (rows[0][1] if rows else 0), tuple(str(row[0]) for row in rows)
+
+
+def _labelled_counts(connection: Connection, queries: Sequence[Select[tuple[str, int]]]) -> tuple[int, tuple[str, ...]]:
+    """Sum ``(label, count)`` rows from many generated queries run as one ``UNION ALL``."""
+    rows = [row for row in connection.execute(union_all(*queries)).all() if row[1]] if queries else []
+    return sum(row[1] for row in rows), tuple(f"{label} {count}" for label, count in rows[:EXAMPLES])
+
+
+def field_size_mismatches(connection: Connection, today: dt.date) -> tuple[int, tuple[str, ...]]:
+    """Races whose runners (non-runners excluded) differ from the declared field size.
+
+    A racecard's field size counts the declared runners; a result's counts the starters. Either
+    way a difference means runners were lost (quarantined, a failed unit) or never loaded.
+    """
+    started = (
+        select(ra_mst_runners.c.race_id, func.count().label("runners"))
+        .where(ra_mst_runners.c.is_non_runner.is_not(True))
+        .group_by(ra_mst_runners.c.race_id)
+        .subquery()
+    )
+    query = (
+        select(ra_mst_races.c.id)
+        .select_from(ra_mst_races.outerjoin(started, started.c.race_id == ra_mst_races.c.id))
+        .where(ra_mst_races.c.field_size.is_not(None), ra_mst_races.c.is_abandoned.is_not(True),
+               func.coalesce(started.c.runners, 0) != ra_mst_races.c.field_size)
+    )
+    return _first_rows(connection, query)
+
+
+def races_without_results(connection: Connection, today: dt.date) -> tuple[int, tuple[str, ...]]:
+    """Races older than two days, inside the results window, not abandoned, with no result."""
+    query = select(ra_mst_races.c.id).where(
+        ra_mst_races.c.date >= today - dt.timedelta(days=RESULTS_WINDOW_DAYS),
+        ra_mst_races.c.date < today - dt.timedelta(days=RESULTS_DUE_AFTER_DAYS),
+        ra_mst_races.c.has_result.is_not(True),
+        ra_mst_races.c.is_abandoned.is_not(True),
+    )
+    return _first_rows(connection, query)
+
+
+def orphan_foreign_keys(connection: Connection, today: dt.date) -> tuple[int, tuple[str, ...]]:
+    """Rows whose foreign key names a parent that does not exist, for every declared foreign key.
+
+    Both engines enforce the keys on our own writes; this catches databases written by other
+    tools, or by connections with enforcement off (SQLite's default outside DarkHorses).
+    """
+    queries = []
+    for table in metadata.sorted_tables:
+        for fk in table.foreign_key_constraints:
+            parent = fk.referred_table.alias("parent")
+            pairs = [(element.parent, parent.c[element.column.name]) for element in fk.elements]
+            label = f"{table.name}.{'+'.join(child.name for child, _ in pairs)}"
+            queries.append(
+                select(literal(label), func.count())
+                .select_from(table.outerjoin(parent, and_(*(child == other for child, other in pairs))))
+                .where(*(child.is_not(None) for child, _ in pairs), pairs[0][1].is_(None))
+            )
+    return _labelled_counts(connection, queries)
+
+
+def _natural_keys(table: Table) -> list[tuple[str, ...]]:
+    """The table's unique keys, leaving out a surrogate id the database itself hands out."""
+    keys = [tuple(column.name for column in table.primary_key.columns)]
+    if all(table.c[name].info.get("populated_by") == "database" for name in keys[0]):
+        keys = []
+    keys += [tuple(column.name for column in constraint.columns) for constraint in table.constraints
+             if isinstance(constraint, UniqueConstraint)]
+    return keys
+
+
+def duplicate_natural_keys(connection: Connection, today: dt.date) -> tuple[int, tuple[str, ...]]:
+    """Natural keys held by more than one row (a key the database was created without enforcing)."""
+    queries = []
+    for table in metadata.sorted_tables:
+        for key in _natural_keys(table):
+            columns = [table.c[name] for name in key]
+            repeated = select(*columns).where(*(c.is_not(None) for c in columns)).group_by(*columns)
+            repeated = repeated.having(func.count() > 1).subquery()
+            queries.append(select(literal(f"{table.name}({', '.join(key)})"), func.count()).select_from(repeated))
+    return _labelled_counts(connection, queries)
+
+
+def expected_fills() -> dict[Table, dict[str, float]]:
+    """Columns whose schema ``info`` promises a minimum fill, by table."""
+    found: dict[Table, dict[str, float]] = {}
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            if "expected_fill" in column.info:
+                found.setdefault(table, {})[column.name] = float(column.info["expected_fill"])
+    return found
+
+
+def fill_below_expected(connection: Connection, today: dt.date) -> tuple[int, tuple[str, ...]]:
+    """Columns filled in fewer rows than their schema ``expected_fill`` (empty tables are skipped)."""
+    low = []
+    for table, expected in expected_fills().items():
+        rows, filled = column_fill(connection, table)
+        low += [f"{table.name}.{name} {filled[name] / rows:.1%} < {share:.0%}"
+                for name, share in expected.items() if rows and filled[name] / rows < share]
+    return len(low), tuple(low[:EXAMPLES])
+
+
+Check = Callable[[Connection, dt.date], tuple[int, tuple[str, ...]]]
+CHECKS: dict[str, tuple[str, Check]] = {
+    "field_size": ("races whose runners differ from the declared field size", field_size_mismatches),
+    "missing_results": ("races older than two days without results", races_without_results),
+    "orphan_keys": ("rows whose foreign key has no parent", orphan_foreign_keys),
+    "duplicate_keys": ("natural keys held by more than one row", duplicate_natural_keys),
+    "fill": ("columns filled below their expected fill", fill_below_expected),
+}
+
+
+def run_checks(engine: Engine, today: dt.date) -> list[CheckResult]:
+    """Every check, in a fixed order, on one connection."""
+    with engine.connect() as connection:
+        return [CheckResult(name, description, *check(connection, today))
+                for name, (description, check) in CHECKS.items()]

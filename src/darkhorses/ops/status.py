@@ -1,0 +1,228 @@
+"""``darkhorses status``: what is in the database, how fresh it is, and what went wrong.
+
+Read-only and set-based: one grouped query per section, whatever the size of the database. The
+queries that ``health`` judges by (the last successful run, recent failed units) live here too,
+so the two commands can never disagree about what they see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, cast, exists, func, literal, null, select, type_coerce, union_all
+from sqlalchemy.engine import Connection, Engine
+
+from darkhorses.db import migrate
+from darkhorses.db.engine import describe
+from darkhorses.db.schema import dh_runs, dh_work_units, metadata, ra_mst_horses, ra_mst_races
+from darkhorses.db.types import UTCDateTime
+from darkhorses.errors import DatabaseError
+from darkhorses.ops.quality import CheckResult, run_checks
+
+LONDON = ZoneInfo("Europe/London")
+RUN_LIMIT = 10
+FAILED_LIMIT = 20
+UPDATE_COLUMNS = ("captured_at", "calculated_at", "updated_at", "finished_at", "last_updated", "heartbeat_at")
+"""The column that says when a table's row last changed, in order of preference."""
+PROFILE_SOURCES = ("pro", "standard", "none")
+"""``ra_mst_horses.profile_source``: which profile enrichment found (``none``: 404 on both)."""
+
+
+@dataclass(frozen=True)
+class TableStatus:
+    name: str
+    rows: int
+    last_updated: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class JobLedger:
+    """Work units of one job: landed, failed at their last attempt, and still to do."""
+
+    job: str
+    done: int
+    failed: int
+    pending: int
+
+
+@dataclass(frozen=True)
+class FailedUnit:
+    job: str
+    key: str
+    attempts: int
+    reason: str | None
+    finished_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: int
+    command: str
+    mode: str | None
+    status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    rows_written: int | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Enrichment:
+    """Horses by profile: ``none`` were looked up and have no profile; ``pending`` never looked up."""
+
+    pro: int
+    standard: int
+    none: int
+    pending: int
+
+    @property
+    def with_profile(self) -> int:
+        return self.pro + self.standard
+
+    @property
+    def without_profile(self) -> int:
+        return self.none + self.pending
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    generated_at: dt.datetime
+    database: str
+    revision: str
+    tables: tuple[TableStatus, ...]
+    latest_race_date: dt.date | None
+    latest_result_date: dt.date | None
+    last_daily_success: dt.datetime | None
+    ledger: tuple[JobLedger, ...]
+    failed_count: int
+    failed_units: tuple[FailedUnit, ...]
+    runs: tuple[RunSummary, ...]
+    enrichment: Enrichment
+    checks: tuple[CheckResult, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON types: timestamps and dates as ISO strings."""
+        data = asdict(self)
+        data["enrichment"].update(with_profile=self.enrichment.with_profile,
+                                  without_profile=self.enrichment.without_profile)
+        data["checks"] = [check.to_json() for check in self.checks]
+        return _iso(data)
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _iso(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_iso(item) for item in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def require_schema(engine: Engine) -> str:
+    """The database's schema revision, or a one-line error when DarkHorses never created it."""
+    revision = migrate.current(engine)
+    if revision is None:
+        raise DatabaseError(f"{describe(engine.url)} has no DarkHorses tables; run `darkhorses db upgrade` first")
+    return revision
+
+
+def table_counts(connection: Connection) -> tuple[TableStatus, ...]:
+    """Rows and the newest change of every table, as one ``UNION ALL``."""
+    parts: list[Select[Any]] = []
+    for table in metadata.sorted_tables:
+        stamp = next((table.c[name] for name in UPDATE_COLUMNS if name in table.c), None)
+        newest = type_coerce(func.max(stamp), UTCDateTime()) if stamp is not None else cast(null(), UTCDateTime())
+        parts.append(select(literal(table.name).label("name"), func.count().label("rows"), newest.label("newest"))
+                     .select_from(table))
+    return tuple(sorted((TableStatus(*row) for row in connection.execute(union_all(*parts))), key=lambda t: t.name))
+
+
+def freshness(connection: Connection) -> tuple[dt.date | None, dt.date | None]:
+    """The latest race date and the latest date with a result."""
+    latest, resulted = connection.execute(
+        select(func.max(ra_mst_races.c.date), func.max(ra_mst_races.c.date).filter(ra_mst_races.c.has_result.is_(True)))
+    ).one()
+    return latest, resulted
+
+
+def last_success(connection: Connection, command: str = "fetch", mode: str = "daily") -> dt.datetime | None:
+    """When the newest successful run of ``command``/``mode`` finished."""
+    return connection.scalar(
+        select(func.max(dh_runs.c.finished_at)).where(dh_runs.c.command == command, dh_runs.c.mode == mode,
+                                                      dh_runs.c.success.is_(True))
+    )
+
+
+def failed_units(
+    connection: Connection, *, since: dt.datetime | None = None, limit: int = FAILED_LIMIT
+) -> tuple[int, tuple[FailedUnit, ...]]:
+    """How many units failed at their last attempt (since ``since``), and the newest few with reasons."""
+    units = dh_work_units
+    where = [units.c.status == "failed"] + ([units.c.finished_at >= since] if since is not None else [])
+    rows = connection.execute(
+        select(units.c.job, units.c.partition_key, units.c.attempts, units.c.last_error, units.c.finished_at,
+               func.count().over()).where(*where)
+        .order_by(units.c.finished_at.desc(), units.c.job, units.c.partition_key).limit(limit)
+    ).all()
+    return (rows[0][-1] if rows else 0), tuple(FailedUnit(*row[:-1]) for row in rows)
+
+
+def _ledger(connection: Connection) -> tuple[JobLedger, ...]:
+    counts: dict[str, dict[str, int]] = {}
+    for job, status, count in connection.execute(
+        select(dh_work_units.c.job, dh_work_units.c.status, func.count()).group_by(dh_work_units.c.job,
+                                                                                   dh_work_units.c.status)
+    ):
+        counts.setdefault(job, {})[status] = count
+    never_tried = ~exists().where(and_(dh_work_units.c.job == "horses", dh_work_units.c.partition_key == ra_mst_horses.c.id))
+    horses = connection.scalar(
+        select(func.count()).select_from(ra_mst_horses).where(ra_mst_horses.c.profile_source.is_(None), never_tried)
+    )
+    if horses:
+        counts.setdefault("horses", {})
+    return tuple(
+        JobLedger(job, seen.get("done", 0), seen.get("failed", 0),
+                  seen.get("pending", 0) + seen.get("running", 0) + (horses if job == "horses" else 0))
+        for job, seen in sorted(counts.items())
+    )
+
+
+def _runs(connection: Connection, limit: int) -> tuple[RunSummary, ...]:
+    rows = connection.execute(
+        select(dh_runs.c.id, dh_runs.c.command, dh_runs.c.mode, dh_runs.c.status, dh_runs.c.started_at,
+               dh_runs.c.finished_at, dh_runs.c.summary, dh_runs.c.error)
+        .order_by(dh_runs.c.started_at.desc(), dh_runs.c.id.desc()).limit(limit)
+    ).all()
+    return tuple(
+        RunSummary(row.id, row.command, row.mode, row.status, row.started_at, row.finished_at,
+                   sum((row.summary or {}).get("tables", {}).values()) if row.summary else None,
+                   row.error.splitlines()[0] if row.error else None)
+        for row in rows
+    )
+
+
+def _enrichment(connection: Connection) -> Enrichment:
+    counts = dict(connection.execute(
+        select(ra_mst_horses.c.profile_source, func.count()).group_by(ra_mst_horses.c.profile_source)
+    ).all())
+    return Enrichment(*(counts.get(source, 0) for source in PROFILE_SOURCES), pending=counts.get(None, 0))
+
+
+def build_status(engine: Engine, *, now: dt.datetime | None = None, run_limit: int = RUN_LIMIT) -> StatusReport:
+    """Everything ``status`` shows, as data (``--json`` prints :meth:`StatusReport.to_json`)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    revision = require_schema(engine)
+    with engine.connect() as connection:
+        latest_race, latest_result = freshness(connection)
+        failed_count, failed = failed_units(connection)
+        report = dict(
+            tables=table_counts(connection), latest_race_date=latest_race, latest_result_date=latest_result,
+            last_daily_success=last_success(connection), ledger=_ledger(connection), failed_count=failed_count,
+            failed_units=failed, runs=_runs(connection, run_limit), enrichment=_enrichment(connection),
+        )
+    checks = tuple(run_checks(engine, now.astimezone(LONDON).date()))
+    return StatusReport(generated_at=now, database=describe(engine.url), revision=revision, checks=checks, **report)

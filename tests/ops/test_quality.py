@@ -1,0 +1,66 @@
+"""Each data-quality check finds exactly what it is about, on both engines, and nothing on clean data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+
+from darkhorses.db.schema import ra_mst_races, ra_mst_runners
+from darkhorses.ops.quality import CHECKS, expected_fills, run_checks
+
+from .conftest import CARD, RESULTED, TODAY, _race, add_rows, recreate_unconstrained
+
+
+def _found(engine: Engine) -> dict[str, tuple[int, tuple[str, ...]]]:
+    return {check.name: (check.count, check.examples) for check in run_checks(engine, TODAY)}
+
+
+def test_clean_data_passes_every_check(seeded: Engine) -> None:
+    assert _found(seeded) == {name: (0, ()) for name in CHECKS}
+
+
+def test_runners_against_the_declared_field_size(seeded: Engine) -> None:
+    with seeded.begin() as connection:
+        connection.execute(update(ra_mst_races).where(ra_mst_races.c.id == CARD).values(field_size=3))
+        connection.execute(update(ra_mst_races).where(ra_mst_races.c.id == RESULTED).values(field_size=3,
+                                                                                            is_abandoned=True))
+    add_rows(seeded, ra_mst_races, [_race("rac_empty", TODAY, 4)])
+    assert _found(seeded)["field_size"] == (2, ("rac_empty", CARD))
+
+
+def test_races_older_than_two_days_without_results(seeded: Engine) -> None:
+    add_rows(seeded, ra_mst_races, [
+        _race("rac_3_days", TODAY - dt.timedelta(days=3), None),
+        _race("rac_2_days", TODAY - dt.timedelta(days=2), None),
+        _race("rac_abandoned", TODAY - dt.timedelta(days=9), None, is_abandoned=True),
+        _race("rac_before_window", TODAY - dt.timedelta(days=366), None),
+        _race("rac_364_days", TODAY - dt.timedelta(days=364), None, has_result=False),
+    ])
+    assert _found(seeded)["missing_results"] == (2, ("rac_364_days", "rac_3_days"))
+
+
+def test_orphan_foreign_keys(seeded: Engine) -> None:
+    pedigree = recreate_unconstrained(seeded, "ra_horse_pedigree")
+    add_rows(seeded, pedigree, [{"horse_id": "hrs_1"}, {"horse_id": "hrs_gone"}, {"horse_id": "hrs_lost"}])
+    assert _found(seeded)["orphan_keys"] == (2, ("ra_horse_pedigree.horse_id 2",))
+
+
+def test_duplicate_natural_keys(seeded: Engine) -> None:
+    regions = recreate_unconstrained(seeded, "ra_mst_regions")
+    add_rows(seeded, regions, [{"code": "gb"}, {"code": "gb"}, {"code": "ire"}, {"code": "fr"}, {"code": "fr"}])
+    assert _found(seeded)["duplicate_keys"] == (2, ("ra_mst_regions(code) 2",))
+
+
+def test_fill_below_the_schema_expectation(seeded: Engine) -> None:
+    assert expected_fills()[ra_mst_runners] == {"jockey_id": 0.9, "trainer_id": 0.99}
+    with seeded.begin() as connection:
+        connection.execute(update(ra_mst_runners).where(ra_mst_runners.c.horse_id == "hrs_3").values(trainer_id=None,
+                                                                                                     jockey_id=None))
+    assert _found(seeded)["fill"] == (2, ("ra_mst_runners.jockey_id 80.0% < 90%",
+                                          "ra_mst_runners.trainer_id 80.0% < 99%"))
+
+
+def test_empty_database_passes(engine: Engine) -> None:
+    assert all(check.ok for check in run_checks(engine, TODAY))
