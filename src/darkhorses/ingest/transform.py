@@ -19,6 +19,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime
 from typing import Any
 
@@ -80,9 +81,16 @@ class Batch:
         return sum(map(len, written))
 
 
+@lru_cache(maxsize=None)
+def _memo(parser: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The parser with a bounded memory: a day's odds repeat the same few prices and timestamps
+    tens of thousands of times, and every parser is pure, so each distinct string is read once."""
+    return lru_cache(maxsize=16384)(parser)
+
+
 def _checked(batch: Batch, name: str, raw: Any, parser: Callable[[Any], Any]) -> Any:
     """Parse ``raw``; count it in ``batch.unparsed`` when the API sent something unreadable."""
-    value = parser(raw)
+    value = _memo(parser)(raw)
     if parse.parse_failed(raw, value):
         batch.unparsed[name] += 1
     return value

@@ -1,0 +1,136 @@
+"""fetch benchmarks: (a) rate-limit utilisation of a 60-day backfill, (b) processing rate.
+
+(a) ``rate``: the simulator on a loopback port with 300 ms latency and its rate limits on; a
+manual backfill of racecards and results for 60 days with the client's default limits
+(racecards 2/s, everything else 5/s, global 8/s). Under those limits no schedule can finish in
+less than ``max(racecards / 2, results / 5, all / 8)`` seconds; the figure printed is that lower
+bound over the measured duration: the share of the allowed request rate achieved (target >= 0.95).
+
+(b) ``processing``: the pipeline's own speed with the API out of the way. A first run records
+every response in the raw archive; the timed runs replay the archive through an in-memory
+transport (no simulator, no limits) into a fresh database, and print runners written per second
+on SQLite and on PostgreSQL.
+
+    .venv/bin/python benchmarks/bench_fetch.py rate [--days 60] [--latency-ms 300]
+    .venv/bin/python benchmarks/bench_fetch.py processing [--days 14] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from darkhorses.config import Settings, load_settings
+from darkhorses.db.engine import make_engine
+from darkhorses.db.migrate import upgrade
+from darkhorses.ingest.controller import FetchOptions, run_fetch
+from darkhorses.racing_api.archive import read_archive
+from darkhorses.racing_api.limiter import RateLimiter, RateLimits
+from darkhorses.simulator import SimulatorConfig, create_app, serve_in_thread
+
+TODAY = dt.date(2025, 10, 20)
+NOW = dt.datetime(2025, 10, 20, 23, 30, tzinfo=dt.timezone.utc)
+UNLIMITED = RateLimits(default=1e9, racecards=1e9, reference=1e9, global_=1e9, per_10s=10**12)
+
+
+def _settings(base_url: str, database_url: str, workdir: Path, **extra: object) -> Settings:
+    return load_settings(racing_api_username="bench", racing_api_password="bench-secret", racing_api_base_url=base_url,
+                         database_url=database_url, log_dir=workdir / "logs", archive_dir=workdir / "archive", **extra)
+
+
+def _options(days: int) -> FetchOptions:
+    return FetchOptions(mode="manual", tables=("racecards", "results"), start_date=TODAY - dt.timedelta(days=days),
+                        end_date=TODAY - dt.timedelta(days=1))
+
+
+def rate(days: int, latency_ms: float) -> None:
+    config = SimulatorConfig(seed=3, today=TODAY, now=lambda: NOW, username="bench", password="bench-secret",
+                             latency_ms=latency_ms, rate_limits_enabled=True)
+    with tempfile.TemporaryDirectory() as tmp, serve_in_thread(config) as base_url:
+        workdir = Path(tmp)
+        settings = _settings(base_url, f"sqlite:///{workdir / 'rate.db'}", workdir, archive_enabled=False)
+        started = time.perf_counter()
+        report, _ = asyncio.run(run_fetch(settings, _options(days), today=TODAY))
+        elapsed = time.perf_counter() - started
+    calls = report.api_calls
+    racecards, results = calls["/v1/racecards/pro"], calls["/v1/results"]
+    bound = max(racecards / settings.rate_limit_racecards, results / settings.rate_limit_default,
+                (racecards + results) / settings.rate_limit_global)
+    print(f"{days}-day backfill, {latency_ms:.0f} ms latency: {racecards} racecard + {results} results calls "
+          f"in {elapsed:.1f} s (lower bound under the limits {bound:.1f} s); success={report.success}")
+    print(f"utilisation of the allowed rate: {bound / elapsed:.3f}")
+
+
+def _replay_transport(archive_dir: Path) -> httpx.MockTransport:
+    recorded = {
+        (record.path, tuple(map(tuple, record.params))): (record.status, record.body)
+        for record in read_archive(archive_dir)
+    }
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        status, body = recorded[(request.url.path, tuple(request.url.params.multi_items()))]
+        return httpx.Response(status, text=body, headers={"content-type": "application/json"})
+
+    return httpx.MockTransport(handle)
+
+
+def processing(days: int, postgres: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        app = create_app(SimulatorConfig(seed=3, today=TODAY, now=lambda: NOW, username="bench",
+                                         password="bench-secret"))
+        record = _settings("http://sim", f"sqlite:///{workdir / 'record.db'}", workdir)
+        asyncio.run(run_fetch(record, _options(days), transport=httpx.ASGITransport(app=app),
+                              limiter=RateLimiter(UNLIMITED), today=TODAY))
+        replay = _replay_transport(workdir / "archive")
+        targets = {"sqlite": f"sqlite:///{workdir / 'replay.db'}", "postgresql": _fresh_postgres_schema(postgres)}
+        for name, url in targets.items():
+            engine = make_engine(url)
+            upgrade(engine)
+            settings = _settings("http://sim", url, workdir, archive_enabled=False)
+            started = time.perf_counter()
+            report, _ = asyncio.run(run_fetch(settings, _options(days), engine=engine, transport=replay,
+                                              limiter=RateLimiter(UNLIMITED), today=TODAY))
+            elapsed = time.perf_counter() - started
+            runners = report.written["ra_mst_runners"]
+            print(f"{name:10} {runners} runner rows ({sum(report.written.values())} rows in all) in {elapsed:.1f} s: "
+                  f"{runners / elapsed:,.0f} runners/s")
+            engine.dispose()
+
+
+def _fresh_postgres_schema(admin_url: str) -> str:
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    with make_engine(admin_url).begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    return make_url(admin_url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="which", required=True)
+    rate_args = sub.add_parser("rate")
+    rate_args.add_argument("--days", type=int, default=60)
+    rate_args.add_argument("--latency-ms", type=float, default=300)
+    processing_args = sub.add_parser("processing")
+    processing_args.add_argument("--days", type=int, default=14)
+    processing_args.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    if args.which == "rate":
+        rate(args.days, args.latency_ms)
+    else:
+        processing(args.days, args.postgres)
+
+
+if __name__ == "__main__":
+    main()
