@@ -108,3 +108,38 @@ def test_2025_bodies_have_no_nulls_and_no_2026_fields(app_2025: Any) -> None:
     assert all("race_status" not in card for card in cards)
     assert all("bsp" not in runner for race in results for runner in race["runners"])
     assert any(card["race_status"] is None for card in world.racecards(day, "2026"))
+
+
+ENTITY_CASES = [(1, "2026", dt.date(2025, 10, 13)), (7, "2025", dt.date(2024, 2, 29)), (3, "2026", dt.date(1999, 6, 5))]
+
+
+@pytest.mark.parametrize(("seed", "dialect", "day"), ENTITY_CASES)
+async def test_entity_search_and_odds_endpoints_validate(seed: int, dialect: str, day: dt.date,
+                                                         assert_valid: Any) -> None:
+    """Every entity route (results, each analysis table, search) and odds, over a two-day window."""
+    from darkhorses.simulator.routes import ANALYSIS_TABLES
+
+    app = create_app(make_config(seed=seed, dialect=dialect))
+    window = {"start_date": (day - dt.timedelta(days=1)).isoformat(), "end_date": day.isoformat()}
+    race = next(r for r in app.state.world.results(day) if r["region"] in ("GB", "IRE"))
+    runner = race["runners"][0]
+    ids = {plural: runner[f"{plural[:-1]}_id"] for plural in ("jockeys", "trainers", "owners", "sires", "dams",
+                                                               "damsires", "horses")}
+    async with asgi_client(app) as c:
+        for plural, entity_id in ids.items():
+            singular = plural[:-1]
+            tables = ANALYSIS_TABLES.get(plural, ()) if plural != "horses" else ("distance-times",)
+            for path in [f"/v1/{plural}/{{{singular}_id}}/results"] + [
+                    f"/v1/{plural}/{{{singular}_id}}/analysis/{t}" for t in tables]:
+                r = await c.get(path.replace(f"{{{singular}_id}}", entity_id), params=window)
+                assert r.status_code == 200, path
+                assert_valid(dialect, path, r.json())
+            results = (await c.get(f"/v1/{plural}/{entity_id}/results", params=window)).json()
+            assert race["race_id"] in {r["race_id"] for r in results["results"]}
+            word = runner[singular if plural != "horses" else "horse"].split()[0].split("(")[0]
+            found = await c.get(f"/v1/{plural}/search", params={"name": word})
+            assert found.status_code == 200 and found.json()["search_results"], (plural, word)
+            assert_valid(dialect, f"/v1/{plural}/search", found.json())
+        odds = (await c.get(f"/v1/odds/{race['race_id']}/{runner['horse_id']}")).json()
+        assert odds["odds"]
+        assert_valid(dialect, "/v1/odds/{race_id}/{horse_id}", odds)

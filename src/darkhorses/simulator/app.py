@@ -25,7 +25,8 @@ from starlette.types import Receive, Scope, Send
 
 from darkhorses.simulator.config import PLANS, SimulatorConfig
 from darkhorses.simulator.contract import NOT_FOUND, ContractError, encode, json_response, parse_query
-from darkhorses.simulator.endpoints import ENDPOINTS, Context, Endpoint
+from darkhorses.simulator.endpoints import Context, Endpoint
+from darkhorses.simulator.routes import ENDPOINTS
 from darkhorses.simulator.faults import Faults
 from darkhorses.simulator.limits import IpCoolOff, SlidingWindow
 from darkhorses.simulator.world import World
@@ -92,7 +93,7 @@ class RouteApp:
             raise ContractError(429, TOO_MANY)
         if not shared.credentials_ok(request.headers.get("authorization")):
             raise ContractError(401, UNAUTHORISED, {"WWW-Authenticate": "Basic"})
-        if PLANS.index(config.plan) < PLANS.index(endpoint.plan):
+        if PLANS.index(config.plan) < PLANS.index(endpoint.plan_in(config.dialect)):
             raise ContractError(401, ABOVE_PLAN)
         if config.rate_limits_enabled and not shared.rates[endpoint.family].allow(
                 (config.username, endpoint.template), stamp):

@@ -8,7 +8,7 @@ Plans, auth, limits and faults are the app's business, not the handlers'.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,13 +53,17 @@ class Endpoint:
     """A route of the contract: its template, minimum plan, rate-limit family and parameters."""
 
     template: str
-    plan: str
+    plan: str | Mapping[str, str]
     family: str
     params: Callable[[str], tuple[Param, ...]]
     handler: Callable[[Context], Any]
 
+    def plan_in(self, dialect: str) -> str:
+        """The minimum plan; a mapping gives one per dialect where the API moved an endpoint."""
+        return self.plan if isinstance(self.plan, str) else self.plan[dialect]
 
-def _refuse_window(ctx: Context, message: str) -> None:
+
+def refuse_window(ctx: Context, message: str) -> None:
     """Refuse dates outside the account's window as configured (422, 401), unless ``empty``."""
     mode = ctx.config.out_of_window
     if mode != "empty":
@@ -90,7 +94,7 @@ def _racecard_window(ctx: Context, day: dt.date) -> bool:
 def racecards_pro(ctx: Context) -> Encoded:
     day = parse_date(ctx.values["date"], "date") if ctx.values["date"] else ctx.today
     if not _racecard_window(ctx, day):
-        _refuse_window(ctx, f"Pro racecards are available from {PRO_RACECARDS_FROM} to {ctx.world.last_date}")
+        refuse_window(ctx, f"Pro racecards are available from {PRO_RACECARDS_FROM} to {ctx.world.last_date}")
         return _envelope("racecards", [], 0, ctx)
     pieces = ctx.world.card_pieces(day, ctx.dialect)
     if ctx.values["course_ids"]:
@@ -112,7 +116,7 @@ def racecard_pro(ctx: Context) -> Encoded:
 
 # -- results -------------------------------------------------------------------------------------------
 
-def _result_window(ctx: Context) -> tuple[dt.date, dt.date] | None:
+def result_window(ctx: Context) -> tuple[dt.date, dt.date] | None:
     """Dates of a results query after defaults and checks; None when outside the account's window."""
     values = ctx.values
     end = parse_date(values["end_date"], "end_date") if values["end_date"] else ctx.today
@@ -128,9 +132,9 @@ def _result_window(ctx: Context) -> tuple[dt.date, dt.date] | None:
 
 
 def results(ctx: Context) -> Encoded:
-    window = _result_window(ctx)
+    window = result_window(ctx)
     if window is None:
-        _refuse_window(ctx, _HISTORY_MESSAGE)
+        refuse_window(ctx, _HISTORY_MESSAGE)
         return _envelope("results", [], 0, ctx)
     return results_between(ctx, *window, race_filter(ctx.values))
 
@@ -179,7 +183,7 @@ def result(ctx: Context) -> Encoded:
     if race is None or not ctx.world.is_resulted(race, ctx.now):
         raise not_found()
     if not ctx.config.history_addon and race.date < ctx.today - dt.timedelta(days=ROLLING_DAYS):
-        _refuse_window(ctx, _HISTORY_MESSAGE)
+        refuse_window(ctx, _HISTORY_MESSAGE)
         raise not_found()
     return Encoded(next(piece for r, piece in ctx.world.result_pieces(race.date, ctx.dialect) if r.seq == race.seq))
 
@@ -200,22 +204,22 @@ def horse_standard(ctx: Context) -> Body:
     return body
 
 
-def _no_params(dialect: str) -> tuple[Param, ...]:
+def no_params(dialect: str) -> tuple[Param, ...]:
     return ()
 
 
-ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("/v1/courses/regions", "free", "courses", _no_params, regions),
+CORE: tuple[Endpoint, ...] = (
+    Endpoint("/v1/courses/regions", "free", "courses", no_params, regions),
     Endpoint("/v1/courses", "free", "courses", lambda d: COURSES, courses),
     Endpoint("/v1/racecards/pro", "pro", "racecards", lambda d: RACECARD_PRO, racecards_pro),
-    Endpoint("/v1/racecards/{race_id}/pro", "pro", "default", _no_params, racecard_pro),
+    Endpoint("/v1/racecards/{race_id}/pro", "pro", "default", no_params, racecard_pro),
     Endpoint("/v1/results/today", "basic", "default",
              lambda d: (Param("region", "list"),) + results_paging(d, skip_max=None), results_today),
     Endpoint("/v1/results", "standard", "default", lambda d: RESULT_FILTERS + results_paging(d), results),
-    Endpoint("/v1/results/{race_id}", "standard", "default", _no_params, result),
-    Endpoint("/v1/horses/{horse_id}/pro", "pro", "default", _no_params, horse_pro),
-    Endpoint("/v1/horses/{horse_id}/standard", "standard", "default", _no_params, horse_standard),
+    Endpoint("/v1/results/{race_id}", "standard", "default", no_params, result),
+    Endpoint("/v1/horses/{horse_id}/pro", "pro", "default", no_params, horse_pro),
+    Endpoint("/v1/horses/{horse_id}/standard", "standard", "default", no_params, horse_standard),
 )
 
 
-__all__ = ["ENDPOINTS", "Context", "ContractError", "Endpoint"]
+__all__ = ["CORE", "Context", "ContractError", "Endpoint"]

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from array import array
 from collections.abc import Iterator
 from functools import lru_cache
 
 from darkhorses.simulator.courses import all_courses
 from darkhorses.simulator.day import EPOCH, LONDON, Race, plan_day, race_id_parts, run_day
+from darkhorses.simulator.index import DayRuns, day_runs, declared_on, fielded
 from darkhorses.simulator.population import Horse, Population
 from darkhorses.simulator import render
 from darkhorses.simulator.contract import encode
@@ -48,6 +50,9 @@ class World:
         self._plans = lru_cache(maxsize=16_384)(self._plan)
         self._card_pieces = lru_cache(maxsize=16)(self._render_cards)
         self._result_pieces = lru_cache(maxsize=min(cache_days, 128))(self._render_results)
+        self._race_pieces = lru_cache(maxsize=8192)(self._render_result)
+        self._runs = lru_cache(maxsize=1024)(self._index_day)
+        self._fielded = lru_cache(maxsize=8192)(self._field_day)
 
     def _in_range(self, day: dt.date) -> bool:
         return self.first_date <= day <= self.last_date
@@ -122,6 +127,29 @@ class World:
         """``/v1/results`` items for ``day``, newest first; ``now`` hides results not yet published."""
         return [json.loads(piece) for race, piece in self.result_pieces(day, dialect)
                 if now is None or self.result_time(race) <= now]
+
+    def _render_result(self, race_id: str, dialect: str) -> bytes:
+        race = self.race(race_id)
+        assert race is not None, race_id
+        return encode(render.result(self.population, race, dialect))
+
+    def result_piece(self, race_id: str, dialect: str = "2026") -> bytes:
+        """One resulted race's encoded ``Result`` (entity pages take races from many days)."""
+        return self._race_pieces(race_id, dialect)
+
+    def _index_day(self, day: dt.date) -> DayRuns:
+        return day_runs(self.population, self.races(day), self.plan(day))
+
+    def runs(self, day: dt.date) -> DayRuns:
+        """The resulted races of ``day`` (as planned, newest first) with a record per starter."""
+        return self._runs(day)
+
+    def _field_day(self, day: dt.date) -> array:
+        return fielded(self.population, self.seed, self.plan(day))
+
+    def declared(self, day: dt.date, horse: int) -> bool:
+        """Whether horse number ``horse`` was declared on ``day`` (cheap: no horses are built)."""
+        return declared_on(self._fielded(day), horse)
 
     def horse(self, horse_id: str) -> Horse | None:
         """The horse behind ``hrs_N`` (or None)."""
