@@ -1,0 +1,28 @@
+"""Run-file retention: ``logs/fetcher_<mode>_<YYYYmmdd_HHMMSS>.json`` older than the setting go.
+
+A daily run writes a file a day and the worker a few more, so months unattended would otherwise
+fill the log directory. The age comes from the timestamp in the name (the run's UTC start), not
+the file's mtime, which copies and backups change. Files not named like a run file are left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+RUN_FILE = re.compile(r"fetcher_[a-z]+_(\d{8}_\d{6})\.json")
+
+
+def prune_run_files(log_dir: Path, keep_days: int, now: dt.datetime | None = None) -> list[Path]:
+    """Delete run files older than ``keep_days`` days (0 keeps everything); return what went."""
+    if keep_days == 0 or not log_dir.is_dir():
+        return []
+    cutoff = (now or dt.datetime.now(dt.timezone.utc)) - dt.timedelta(days=keep_days)
+    removed = []
+    for path in sorted(log_dir.iterdir()):
+        match = RUN_FILE.fullmatch(path.name)
+        if match and dt.datetime.strptime(match[1], "%Y%m%d_%H%M%S").replace(tzinfo=dt.timezone.utc) < cutoff:
+            path.unlink()
+            removed.append(path)
+    return removed
