@@ -115,6 +115,9 @@ def inventory(
     schema_only: Annotated[
         bool, typer.Option("--schema-only", help="Describe the schema without opening the database.")
     ] = False,
+    markdown_path: Annotated[
+        Path | None, typer.Option("--markdown", help="Write the schema's tables and columns as Markdown (docs/tables.md).")
+    ] = None,
 ) -> None:
     """List every table and column with its type and source; with a database, row counts and fill."""
     import json
@@ -123,12 +126,14 @@ def inventory(
     from rich.table import Table
 
     from darkhorses.db.engine import make_engine
-    from darkhorses.ops.inventory import build_inventory
+    from darkhorses.ops.inventory import build_inventory, inventory_markdown
 
     engine = None if schema_only else make_engine(_database_url())
     report = build_inventory(engine)
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if markdown_path is not None:
+        markdown_path.write_text(inventory_markdown(build_inventory()), encoding="utf-8")
     view = Table(title=f"{report['table_count']} tables, {report['column_count']} columns")
     for heading in ("table", "columns", "rows", "filled columns"):
         view.add_column(heading, justify="left" if heading == "table" else "right")
@@ -138,8 +143,9 @@ def inventory(
         view.add_row(table["name"], str(table["column_count"]), "-" if rows is None else str(rows),
                      "-" if filled is None else f"{filled}/{table['column_count']}")
     Console().print(view)
-    if json_path is not None:
-        typer.echo(f"wrote {json_path}")
+    for written in (json_path, markdown_path):
+        if written is not None:
+            typer.echo(f"wrote {written}")
 
 
 @app.command()
@@ -375,3 +381,66 @@ def demo(
     computed = ", ".join(f"{t.table} {t.rows}" for t in result.statistics.tables)
     Console().print(f"statistics as of {result.statistics.as_of}: {computed}")
     Console().print(f"database: {settings.database_url}")
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON (for machines).")] = False,
+) -> None:
+    """Show rows and freshness per table, the work ledger, the last runs, enrichment and data-quality checks."""
+    import json
+
+    from rich.console import Console
+
+    from darkhorses.ops.status import build_status, open_for_reading
+    from darkhorses.ops.status_view import render_status
+
+    report = build_status(open_for_reading(_database_url()))
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        render_status(report, Console())
+
+
+@app.command()
+def health() -> None:
+    """Exit 0 if the pipeline is healthy, else 1 with the reason in one line (for cron, systemd, probes).
+
+    Unhealthy: no successful daily run in the last 25 hours, failed units in the last 3 days, a
+    failing data-quality check, or a database that cannot be opened.
+    """
+    from darkhorses.ops.health import probe, require_healthy
+
+    typer.echo(require_healthy(probe(_database_url())))
+
+
+@app.command()
+def worker(
+    schedule: Annotated[
+        bool, typer.Option("--schedule", help="Print the next runs of the timetable and exit.")
+    ] = False,
+) -> None:
+    """Run the pipeline on its timetable (London time) until SIGTERM: one worker per database.
+
+    Daily sync at 01:00, racecard refreshes 07:00-19:00 every 3 hours, results re-sync at 22:30,
+    retries and horse enrichment on Sundays at 03:00, courses and regions on the 1st at 04:00;
+    the statistics are recomputed after each. On SIGTERM the job in flight finishes first.
+    """
+    import datetime as dt
+
+    from darkhorses.config import load_settings
+    from darkhorses.errors import ConfigError
+    from darkhorses.ops.worker import LONDON, Worker, upcoming
+
+    if schedule:
+        for when, task in upcoming(dt.datetime.now(dt.timezone.utc), 12):
+            typer.echo(f"{when.astimezone(LONDON):%a %Y-%m-%d %H:%M %Z}  {task.name:9}  {task.description}")
+        return
+    settings = load_settings()
+    if not settings.has_credentials():
+        raise ConfigError("no Racing API credentials: set RACING_API_USERNAME and RACING_API_PASSWORD")
+    from darkhorses.db.migrate import open_for_writing
+
+    runner = Worker(settings, open_for_writing(settings.database_url))
+    runner.install_signal_handlers()
+    runner.serve()

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from darkhorses.db.engine import make_engine
 from darkhorses.errors import DarkHorsesError, DatabaseError
 from darkhorses.ops.quality import run_checks
-from darkhorses.ops.status import LONDON, failed_units, last_success, require_schema
+from darkhorses.ops.status import LONDON, failed_units, last_success, open_for_reading, require_schema
 
 DAILY_MAX_AGE = dt.timedelta(hours=25)
 FAILED_WINDOW = dt.timedelta(days=3)
@@ -70,7 +69,7 @@ def check_health(engine: Engine, now: dt.datetime | None = None) -> HealthReport
 def probe(database_url: str, now: dt.datetime | None = None) -> HealthReport:
     """Open the database and judge it. An unreachable or empty database is a problem, not a crash."""
     try:
-        return check_health(make_engine(database_url), now)
+        return check_health(open_for_reading(database_url), now)
     except DatabaseError as exc:
         return HealthReport((str(exc),), "")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from sqlalchemy import Select, and_, cast, exists, func, literal, null, select, 
 from sqlalchemy.engine import Connection, Engine
 
 from darkhorses.db import migrate
-from darkhorses.db.engine import describe
+from darkhorses.db.engine import describe, make_engine, normalise_url
 from darkhorses.db.schema import dh_runs, dh_work_units, metadata, ra_mst_horses, ra_mst_races
 from darkhorses.db.types import UTCDateTime
 from darkhorses.errors import DatabaseError
@@ -120,6 +121,16 @@ def _iso(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+def open_for_reading(database_url: str) -> Engine:
+    """The engine for a read-only command: an existing database, never a new, empty SQLite file."""
+    url = normalise_url(database_url)
+    path = url.database or ""
+    if url.drivername == "sqlite" and path not in ("", ":memory:") and not path.startswith("file:"):
+        if not Path(path).expanduser().exists():
+            raise DatabaseError(f"no database at {path}; create one with `darkhorses db upgrade` (or try `darkhorses demo`)")
+    return make_engine(database_url)
 
 
 def require_schema(engine: Engine) -> str:
