@@ -32,14 +32,15 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import SQLAlchemyError
 
 from darkhorses.config import Settings
+from darkhorses.db.engine import describe
 from darkhorses.db.migrate import open_for_writing
 from darkhorses.db.schema import dh_locks, dh_quarantine, dh_runs, metadata, ra_metadata_tracking
 from darkhorses.db.upsert import upsert
-from darkhorses.errors import ConfigError, DarkHorsesError
+from darkhorses.errors import ConfigError, DarkHorsesError, DatabaseError
 from darkhorses.ingest import ledger
 from darkhorses.ingest.horses import fetch_horse, unenriched
 from darkhorses.ingest.ledger import Unit
@@ -270,15 +271,69 @@ class FetchLocked(DarkHorsesError):
     exit_code = 3
 
 
+def lock_holder() -> str:
+    """This process as a lock holder, ``<host> pid <pid>``; :func:`_holder_is_gone` reads it back."""
+    return f"{socket.gethostname()} pid {os.getpid()}"
+
+
+def _holder_is_gone(holder: str) -> bool:
+    """True when ``holder`` ran on this host and its process has ended (killed, crashed).
+
+    Only a process on this host can be checked; a holder elsewhere stays until its heartbeat is
+    stale. A reused pid keeps the lock too, which errs on the safe side.
+    """
+    host, separator, pid = holder.rpartition(" pid ")
+    if not separator or host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _take_over(connection: Connection, holder: str, now: dt.datetime) -> None:
+    """Release the lock of a holder that is gone and mark its unfinished runs interrupted."""
+    host, _, pid = holder.rpartition(" pid ")
+    log.warning("taking over the fetch lock of %s, which is no longer running", holder)
+    connection.execute(delete(dh_locks).where(dh_locks.c.name == "fetch", dh_locks.c.holder == holder))
+    connection.execute(
+        update(dh_runs)
+        .where(dh_runs.c.status == "running", dh_runs.c.host == host, dh_runs.c.pid == int(pid))
+        .values(status="interrupted", success=False, finished_at=now, error="the process ended before the run finished")
+    )
+
+
+def _acquire(engine: Engine, holder: str) -> Row[Any]:
+    """Claim the lock unless a live holder has it; returns the lock's owner either way."""
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        with engine.begin() as connection:
+            connection.execute(delete(dh_locks).where(dh_locks.c.name == "fetch",
+                                                      dh_locks.c.heartbeat_at < now - LOCK_STALE_AFTER))
+            current = connection.scalar(select(dh_locks.c.holder).where(dh_locks.c.name == "fetch"))
+            if current is not None and current != holder and _holder_is_gone(current):
+                _take_over(connection, current, now)
+            upsert(connection, dh_locks, [{"name": "fetch", "holder": holder, "acquired_at": now, "heartbeat_at": now}],
+                   update_existing=False)
+            return connection.execute(
+                select(dh_locks.c.holder, dh_locks.c.acquired_at).where(dh_locks.c.name == "fetch")).one()
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise DatabaseError(f"cannot write to database {describe(engine.url)}: {reason}") from None
+
+
 @contextmanager
 def fetch_lock(engine: Engine, holder: str) -> Iterator[None]:
-    """One fetch per database: a lock row with a heartbeat; a lock silent for 15 minutes is stale."""
-    now = dt.datetime.now(dt.timezone.utc)
-    with engine.begin() as connection:
-        connection.execute(delete(dh_locks).where(dh_locks.c.name == "fetch", dh_locks.c.heartbeat_at < now - LOCK_STALE_AFTER))
-        upsert(connection, dh_locks, [{"name": "fetch", "holder": holder, "acquired_at": now, "heartbeat_at": now}],
-               update_existing=False)
-        owner = connection.execute(select(dh_locks.c.holder, dh_locks.c.acquired_at).where(dh_locks.c.name == "fetch")).one()
+    """One fetch per database: a lock row with a heartbeat.
+
+    The lock is free again when its holder's heartbeat is 15 minutes old, or at once when the
+    holder was a process on this host that no longer exists, so a fetch killed with SIGKILL (an
+    OOM kill, a container stop) can be resumed straight away instead of a quarter of an hour later.
+    """
+    owner = _acquire(engine, holder)
     if owner.holder != holder:
         raise FetchLocked(
             f"another fetch is running on this database ({owner.holder}, since {owner.acquired_at:%Y-%m-%d %H:%M} UTC); "
@@ -435,7 +490,7 @@ async def run_fetch(
     report = FetchReport(mode=options.mode, started_at=dt.datetime.now(dt.timezone.utc), notes=notes)
     for note in notes:
         log.warning(note)
-    holder = f"{socket.gethostname()} pid {os.getpid()}"
+    holder = lock_holder()
     with fetch_lock(engine, holder):
         run_id = _start_run(engine, options.mode, report.started_at)
         try:
@@ -473,7 +528,10 @@ async def _execute(run: _Run, engine: Engine, units: list[Unit], options: FetchO
     for unit in reference:
         run.progress.add(unit.job, 1)
         await run.unit(unit, run.produce(unit))
-    await run.run_all([u for u in units if u.job in ("racecards", "results")])
+    # Results after racecards, never beside them: both write some race and runner columns (draw,
+    # ratings, distance), and the result's value must win whatever order units finish in.
+    await run.run_all([u for u in units if u.job == "racecards"])
+    await run.run_all([u for u in units if u.job == "results"])
     await run.run_all([u for u in units if u.job == "horses"])
     if options.mode != "manual" or not options.tables or "horses" in jobs_for(options.tables):
         with engine.connect() as connection:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from darkhorses.ingest.salvage import salvage
 from darkhorses.ingest.transform import Batch, result_rows
 from darkhorses.racing_api.client import RacingApiClient
+from darkhorses.racing_api.errors import BadPayload
+from darkhorses.racing_api.models import Result
 
 RESULTS_WINDOW_DAYS = 365
 """Without the history add-on, results cover a rolling 365 days."""
@@ -15,6 +18,10 @@ HISTORY_START = dt.date(1988, 1, 1)
 
 async def fetch_results(api: RacingApiClient, day: dt.date, regions: Sequence[str]) -> Batch:
     batch = Batch()
-    for result in await api.results(day, day, region=list(regions)):
+    try:
+        items = await api.results(day, day, region=list(regions))
+    except BadPayload as error:
+        items, batch.quarantined = salvage(error, "results", Result)
+    for result in items:
         batch.extend(result_rows(result))
     return batch

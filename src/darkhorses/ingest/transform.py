@@ -126,13 +126,22 @@ def _parent(batch: Batch, table: str, entity_id: str | None, values: Row) -> Non
         batch.stubs[table].append({"id": entity_id, "name": entity_id})
 
 
+_CLAIM_SUFFIX = re.compile(r"\s*\(\d+\)$")
+
+
+def _jockey_name(raw: str | None) -> str | None:
+    """A racecard writes an apprentice's allowance after the name (``James Turner(5)``), a result
+    does not; the jockey's name is the same either way, and must not depend on which came last."""
+    return _CLAIM_SUFFIX.sub("", raw) if raw else raw
+
+
 def _people(batch: Batch, runner: RacecardRunner | ResultRunner) -> None:
-    for table, id_key, name_key in (
-        ("ra_mst_jockeys", "jockey_id", "jockey"),
-        ("ra_mst_trainers", "trainer_id", "trainer"),
-        ("ra_mst_owners", "owner_id", "owner"),
+    for table, id_key, name in (
+        ("ra_mst_jockeys", "jockey_id", _jockey_name(runner.jockey)),
+        ("ra_mst_trainers", "trainer_id", runner.trainer),
+        ("ra_mst_owners", "owner_id", runner.owner),
     ):
-        _parent(batch, table, getattr(runner, id_key), {"name": getattr(runner, name_key)})
+        _parent(batch, table, getattr(runner, id_key), {"name": name})
 
 
 def _pedigree_parents(batch: Batch, source: ApiModel, regions: dict[str, str | None] | None = None) -> None:
