@@ -19,8 +19,6 @@ CATEGORY = "supplementary"
 
 DISTANCE_ENTITIES = ("horse", "jockey", "trainer")
 VENUE_ENTITIES = ("jockey", "trainer")
-_CARRIED = "is_win, is_2nd, is_3rd, is_top3, is_ew_placed, has_sp, p_nano, pl_units, " \
-    "key_hf, course_id, going_raw, time_cs, seq_no"
 
 
 TIME_SLOT = 10**6
@@ -38,10 +36,15 @@ def record_columns(alias: str) -> dict[str, str]:
     return {column: v[key] for column, key in names.items()}
 
 
-def entity_runs(entity_types: tuple[str, ...]) -> str:
-    """``run`` unpivoted: one row per (entity type, entity id, run)."""
+def per_entity(entity_types: tuple[str, ...], select: str, keys: str, where: str = "TRUE") -> str:
+    """``select`` grouped by each entity type's id column and ``keys``, as one UNION ALL.
+
+    Grouping ``run`` once per entity type avoids materialising an unpivoted copy of it (three rows
+    per run), which cost more than the aggregation itself. ``{e}`` in the arguments names the type.
+    """
     return "\n  UNION ALL\n  ".join(
-        f"SELECT '{e}' AS entity_type, {e}_id AS entity_id, {_CARRIED} FROM {RUN_TABLE} WHERE {e}_id IS NOT NULL"
+        f"SELECT '{e}' AS entity_type, {e}_id AS entity_id, {select.format(e=e)} FROM {RUN_TABLE} "
+        f"WHERE {e}_id IS NOT NULL AND {where} GROUP BY {e}_id, {keys}"
         for e in entity_types
     )
 
@@ -67,6 +70,8 @@ def distance_band(k: str) -> str:
 
 def by_distance_sql(dialect: Dialect, ctx: Context) -> str:
     group = "entity_type, entity_id, key_hf"
+    sums = (f"key_hf, {RECORD_SUMS}, MIN(time_cs) AS best_cs, SUM(time_cs) AS sum_cs, COUNT(time_cs) AS n_cs, "
+            f"MAX(CASE WHEN time_cs IS NOT NULL THEN seq_no * {TIME_SLOT} + time_cs END) AS last_timed")
     on = "gb.entity_type = g.entity_type AND gb.entity_id = g.entity_id AND gb.key_hf = g.key_hf"
     columns = {
         "entity_type": "g.entity_type",
@@ -82,20 +87,16 @@ def by_distance_sql(dialect: Dialect, ctx: Context) -> str:
         **stamps(dialect),
     }
     return f"""
-WITH ent AS (
-  {entity_runs(DISTANCE_ENTITIES)}
-),
-g AS (
-  SELECT {group}, {RECORD_SUMS}, MIN(time_cs) AS best_cs, SUM(time_cs) AS sum_cs, COUNT(time_cs) AS n_cs,
-         MAX(CASE WHEN time_cs IS NOT NULL THEN seq_no * {TIME_SLOT} + time_cs END) AS last_timed
-  FROM ent WHERE key_hf IS NOT NULL GROUP BY {group} HAVING COUNT(*) >= :min_runs
+WITH g AS (
+  {per_entity(DISTANCE_ENTITIES, sums, "key_hf HAVING COUNT(*) >= :min_runs", "key_hf IS NOT NULL")}
 ),
 goings AS (
-  SELECT {group}, going_raw, COUNT(*) AS n FROM ent
-  WHERE key_hf IS NOT NULL AND going_raw IS NOT NULL GROUP BY {group}, going_raw
+  {per_entity(DISTANCE_ENTITIES, "key_hf, going_raw, COUNT(*) AS n", "key_hf, going_raw",
+              "key_hf IS NOT NULL AND going_raw IS NOT NULL")}
 ),
 gb AS (
-  SELECT {group}, {dialect.json_object_agg('going_raw', 'n')} AS going_breakdown FROM goings GROUP BY {group}
+  SELECT {group}, {dialect.json_object_agg('going_raw', 'n')} AS going_breakdown
+  FROM goings JOIN g USING ({group}) GROUP BY {group}
 )
 SELECT {select_list(columns)}
 FROM g
@@ -107,12 +108,9 @@ def by_venue_sql(dialect: Dialect, ctx: Context) -> str:
     columns = {"entity_type": "g.entity_type", "entity_id": "g.entity_id", "venue_id": "g.course_id",
                **record_columns("g"), **stamps(dialect)}
     return f"""
-WITH ent AS (
-  {entity_runs(VENUE_ENTITIES)}
-),
-g AS (
-  SELECT entity_type, entity_id, course_id, {RECORD_SUMS} FROM ent WHERE course_id IS NOT NULL
-  GROUP BY entity_type, entity_id, course_id HAVING COUNT(*) >= :min_runs
+WITH g AS (
+  {per_entity(VENUE_ENTITIES, f"course_id, {RECORD_SUMS}", "course_id HAVING COUNT(*) >= :min_runs",
+              "course_id IS NOT NULL")}
 )
 SELECT {select_list(columns)} FROM g
 """

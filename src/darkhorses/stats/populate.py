@@ -21,7 +21,7 @@ from darkhorses.errors import ConfigError
 from darkhorses.stats import ancestors, lineage, pedigree, people, performance, runner_form
 from darkhorses.stats.context import MIN_GROUP_RUNS, MIN_RUNS, Context, day_number
 from darkhorses.stats.job import Job
-from darkhorses.stats.replace import build_stage, drop_stage, swap_in
+from darkhorses.stats.replace import build_stage, drop_stage, fill_if_empty, swap_in
 from darkhorses.stats.run import RUN_TABLE, materialise_run
 
 LONDON = ZoneInfo("Europe/London")
@@ -143,8 +143,9 @@ def populate(
         for job in jobs:
             started = time.perf_counter()
             try:
-                rows = build_stage(connection, job, ctx)
-                if not test:
+                filled = None if test or job.master else fill_if_empty(connection, job, ctx)
+                rows = filled if filled is not None else build_stage(connection, job, ctx)
+                if not test and filled is None:
                     swap_in(connection, job)
             finally:
                 drop_stage(connection, job)

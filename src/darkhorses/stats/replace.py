@@ -36,13 +36,24 @@ def build_stage(connection: Connection, job: Job, ctx: Context) -> int:
         return int(connection.exec_driver_sql(f"SELECT COUNT(*) FROM {name}").scalar_one())
 
 
+def fill_if_empty(connection: Connection, job: Job, ctx: Context) -> int | None:
+    """First population of a calculated table: insert straight from the query, skipping the
+    staging copy (the table is empty, so there is nothing to match or delete, and readers still
+    see it empty until the commit). Returns the rows written, or None if the table has rows."""
+    dialect = Dialect.of(connection)
+    query = job.stage_sql(dialect, ctx)
+    with connection.begin():
+        if connection.exec_driver_sql(f"SELECT 1 FROM {job.name} LIMIT 1").first() is not None:
+            return None
+        columns = list(connection.execute(ctx.sql(f"SELECT * FROM ({query}) q LIMIT 0"), ctx.params()).keys())
+        names = ", ".join(columns)
+        result = connection.execute(ctx.sql(f"INSERT INTO {job.name} ({names}) SELECT {names} FROM ({query}) q"),
+                                    ctx.params())
+        return int(result.rowcount)
+
+
 def _stage_columns(connection: Connection, name: str) -> list[str]:
     return list(connection.exec_driver_sql(f"SELECT * FROM {name} WHERE 1 = 0").keys())
-
-
-def insert_from_stage(connection: Connection, job: Job, stage: str, columns: list[str]) -> None:
-    names = ", ".join(columns)
-    connection.exec_driver_sql(f"INSERT INTO {job.name} ({names}) SELECT {names} FROM {stage}")
 
 
 def upsert_from_stage(connection: Connection, job: Job, stage: str, columns: list[str]) -> None:
@@ -80,8 +91,6 @@ def swap_in(connection: Connection, job: Job) -> None:
         columns = _stage_columns(connection, stage)
         if job.master:
             update_master(connection, job, stage, columns)
-        elif connection.exec_driver_sql(f"SELECT 1 FROM {job.name} LIMIT 1").first() is None:
-            insert_from_stage(connection, job, stage, columns)  # first population: nothing to match
         else:
             upsert_from_stage(connection, job, stage, columns)
             delete_unproduced(connection, job, stage)
