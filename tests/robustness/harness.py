@@ -9,6 +9,7 @@ every kill lands while work is under way) and reruns it until it completes.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import random
 import signal
@@ -39,6 +40,7 @@ FAST_LIMITS = {
 }
 """A loopback simulator without rate limits needs no politeness; 100 in 10 s is the settings' cap."""
 POLL_SECONDS = 0.01
+_OUTPUTS = itertools.count(1)
 KILL_MARGIN = 8
 """Kill points stay this many units short of the end, so the process is still working when hit."""
 
@@ -72,7 +74,6 @@ class Sandbox:
     api_url: str
     regions: str = "ire"
     extra: dict[str, str] = field(default_factory=dict)
-    _runs: int = 0
 
     def env(self) -> dict[str, str]:
         """The process environment: the caller's, minus any DarkHorses settings, plus ours."""
@@ -100,9 +101,7 @@ class Sandbox:
 
     def start(self, *args: str) -> tuple[subprocess.Popen[bytes], Path]:
         """Start ``darkhorses ARGS``; its output goes to a file (a full pipe would block it)."""
-        self._runs += 1
-        out = self.root / "out" / f"{self._runs:03d}.log"
-        out.parent.mkdir(parents=True, exist_ok=True)
+        out = self._output("log")
         with out.open("wb") as sink:
             process = subprocess.Popen([DARKHORSES, *args], env=self.env(), cwd=self.root, stdout=sink,
                                        stderr=subprocess.STDOUT)
@@ -112,15 +111,16 @@ class Sandbox:
         """Run ``darkhorses ARGS`` to the end."""
         done = subprocess.run([DARKHORSES, *args], env=self.env(), cwd=self.root, capture_output=True, text=True,
                               timeout=timeout, check=False)
-        for name, text in (("stdout", done.stdout), ("stderr", done.stderr)):
-            self._keep(name, text)
+        out = self._output("out")
+        out.write_text(done.stdout, encoding="utf-8")
+        out.with_suffix(".err").write_text(done.stderr, encoding="utf-8")
         return Outcome(done.returncode, done.stdout, done.stderr)
 
-    def _keep(self, name: str, text: str) -> None:
-        self._runs += 1
-        out = self.root / "out" / f"{self._runs:03d}.{name}"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+    def _output(self, suffix: str) -> Path:
+        """A fresh file under ``root/out`` (numbered across every sandbox sharing the folder)."""
+        folder = self.root / "out"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{next(_OUTPUTS):04d}.{suffix}"
 
     def outputs(self) -> list[Path]:
         """Every captured output of every process so far."""
