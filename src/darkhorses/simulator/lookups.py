@@ -1,16 +1,17 @@
 """Name searches and a runner's odds with their history.
 
 Searches match a case-insensitive substring, as the API's do (``Murphy`` finds "Cindy Murphy"),
-and have no paging; the API's cap on hits is unknown, so the simulator returns at most
-:data:`SEARCH_LIMIT` (in name order). Horse names come from hashed bits, so all of a cohort's
-names are listed without generating its horses.
+and have no paging. The API's cap on hits is unknown; the simulator returns at most
+:data:`SEARCH_LIMIT`: people in name order, horses youngest first (the search walks the foal
+years from the newest and stops at the cap, so a common word costs one cohort's names, a rare
+one every cohort's: about a second the first time, names being cached per cohort).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from darkhorses.simulator.contract import not_found
@@ -33,17 +34,20 @@ def _wanted(ctx: Context) -> str:
     return ctx.values["name"].strip().lower()
 
 
-def _horse_numbers(ctx: Context, first: int, last: int) -> Iterator[int]:
-    """Numbers of horses whose index in their cohort is in ``first..last-1`` and whose name matches."""
+def _horse_numbers(ctx: Context, first: int, last: int) -> list[int]:
+    """Up to SEARCH_LIMIT numbers of horses, youngest first, whose index in their cohort is in
+    ``first..last-1`` and whose name matches."""
     wanted, pop = _wanted(ctx), ctx.world.population
-    for year in range(FIRST_COHORT, pop.last_year + 1):
-        names = pop.cohort_names(year)
-        for index in range(first, last):
-            if wanted in names[index].lower():
-                yield horse_number(year, index)
+    found: list[int] = []
+    for year in range(pop.last_year, FIRST_COHORT - 1, -1):
+        names = pop.cohort_names(year, first, last)
+        found += [horse_number(year, first + i) for i, name in enumerate(names) if wanted in name.lower()]
+        if len(found) >= SEARCH_LIMIT:
+            break
+    return found[:SEARCH_LIMIT]
 
 
-def _capped(hits: list[Body]) -> Body:
+def _by_name(hits: list[Body]) -> Body:
     hits.sort(key=lambda hit: (hit["name"], hit["id"]))
     return {"search_results": hits[:SEARCH_LIMIT]}
 
@@ -55,7 +59,7 @@ def search_people(plural: str) -> Callable[[Context], Body]:
     def handler(ctx: Context) -> Body:
         wanted = _wanted(ctx)
         people = ctx.world.population.people(kind)
-        return _capped([{"id": p.id, "name": p.name} for p in people if wanted in p.name.lower()])
+        return _by_name([{"id": p.id, "name": p.name} for p in people if wanted in p.name.lower()])
 
     return handler
 
@@ -70,16 +74,15 @@ def search_lines(plural: str) -> Callable[[Context], Body]:
         for num in _horse_numbers(ctx, first, last):
             horse = identity(num)
             hits.append({"id": f"{prefix}_{num}", "name": horse.display_name if suffixed else horse.name})
-        return _capped(hits)
+        return {"search_results": hits}
 
     return handler
 
 
 def search_horses(ctx: Context) -> Body:
     """``/v1/horses/search``: standard profiles (name and pedigree) of matching horses."""
-    numbers = sorted(_horse_numbers(ctx, 0, COHORT_SIZE),
-                     key=lambda num: (ctx.world.population.identity(num).name, num))
-    return {"search_results": [ctx.world.horse_standard(f"hrs_{num}") for num in numbers[:SEARCH_LIMIT]]}
+    return {"search_results": [ctx.world.horse_standard(f"hrs_{num}")
+                               for num in _horse_numbers(ctx, 0, COHORT_SIZE)]}
 
 
 def runner_odds(ctx: Context) -> Body:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from darkhorses.simulator.courses import all_courses
 from darkhorses.simulator.day import EPOCH, LONDON, Race, plan_day, race_id_parts, run_day
 from darkhorses.simulator.index import DayRuns, day_runs, declared_on, fielded
-from darkhorses.simulator.population import Horse, Population
+from darkhorses.simulator.population import Horse, shared_population
 from darkhorses.simulator import render
 from darkhorses.simulator.contract import encode
 
@@ -45,7 +45,7 @@ class World:
         self.today = today or london_today()
         self.first_date = EPOCH
         self.last_date = self.today + dt.timedelta(days=DAYS_AHEAD)
-        self.population = Population(seed, self.last_date.year)
+        self.population = shared_population(seed, self.last_date.year)
         self._days = lru_cache(maxsize=cache_days)(self._run)
         self._plans = lru_cache(maxsize=16_384)(self._plan)
         self._card_pieces = lru_cache(maxsize=16)(self._render_cards)
