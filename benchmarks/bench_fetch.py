@@ -1,6 +1,7 @@
 """fetch benchmarks: (a) rate-limit utilisation of a 60-day backfill, (b) processing rate.
 
-(a) ``rate``: the simulator on a loopback port with 300 ms latency and its rate limits on; a
+(a) ``rate``: ``darkhorses simulate`` in its own process on a loopback port, with 300 ms latency
+and its rate limits on; a
 manual backfill of racecards and results for 60 days with the client's default limits
 (racecards 2/s, everything else 5/s, global 8/s). Under those limits no schedule can finish in
 less than ``max(racecards / 2, results / 5, all / 8)`` seconds; the figure printed is that lower
@@ -19,10 +20,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -35,7 +41,7 @@ from darkhorses.db.migrate import upgrade
 from darkhorses.ingest.controller import FetchOptions, run_fetch
 from darkhorses.racing_api.archive import read_archive
 from darkhorses.racing_api.limiter import RateLimiter, RateLimits
-from darkhorses.simulator import SimulatorConfig, create_app, serve_in_thread
+from darkhorses.simulator import SimulatorConfig, create_app
 
 TODAY = dt.date(2025, 10, 20)
 NOW = dt.datetime(2025, 10, 20, 23, 30, tzinfo=dt.timezone.utc)
@@ -52,10 +58,35 @@ def _options(days: int) -> FetchOptions:
                         end_date=TODAY - dt.timedelta(days=1))
 
 
+@contextlib.contextmanager
+def _simulator_process(latency_ms: float) -> Iterator[str]:
+    """``darkhorses simulate`` in its own process, so the server never competes with the client
+    for the interpreter lock (that would delay arrivals and bunch them into 429s)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("darkhorses")), "simulate", "--port", str(port), "--seed", "3", "--today",
+         TODAY.isoformat(), "--username", "bench", "--password", "bench-secret", "--latency-ms", str(latency_ms),
+         "--rate-limits"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"{base_url}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base_url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def rate(days: int, latency_ms: float) -> None:
-    config = SimulatorConfig(seed=3, today=TODAY, now=lambda: NOW, username="bench", password="bench-secret",
-                             latency_ms=latency_ms, rate_limits_enabled=True)
-    with tempfile.TemporaryDirectory() as tmp, serve_in_thread(config) as base_url:
+    with tempfile.TemporaryDirectory() as tmp, _simulator_process(latency_ms) as base_url:
         workdir = Path(tmp)
         settings = _settings(base_url, f"sqlite:///{workdir / 'rate.db'}", workdir, archive_enabled=False)
         started = time.perf_counter()
