@@ -116,6 +116,24 @@ async def throughput(base_url: str, urls: list[str], seconds: float, concurrency
     return done / (time.perf_counter() - start)
 
 
+def entity_costs(client: httpx.Client, pid: int, runner: dict[str, str]) -> None:
+    """Wall and server CPU time of entity requests, in order: the first builds the run index."""
+    calls = [("jockey results, default 365-day window, first", f"/v1/jockeys/{runner['jockey_id']}/results"),
+             ("jockey results, same window, again", f"/v1/jockeys/{runner['jockey_id']}/results"),
+             ("sire results, same window", f"/v1/sires/{runner['sire_id']}/results"),
+             ("trainer analysis by course, same window", f"/v1/trainers/{runner['trainer_id']}/analysis/courses"),
+             ("horse results, whole career", f"/v1/horses/{runner['horse_id']}/results"),
+             ("horse search, common word", "/v1/horses/search?name=silver"),
+             ("dam search, no hit (every cohort)", "/v1/dams/search?name=zzz")]
+    client.timeout = httpx.Timeout(600)
+    for label, url in calls:
+        before = cpu_seconds(pid)
+        wall = timed_get(client, url)
+        after = cpu_seconds(pid)
+        cpu = f", server CPU {after - before:.2f} s" if before is not None and after is not None else ""
+        print(f"{label}: {wall / 1000:.2f} s{cpu}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dates", type=int, default=20, help="fresh dates to time (default 20)")
@@ -123,6 +141,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--max-requests", type=int, default=20_000)
     parser.add_argument("--in-process", action="store_true", help="serve from a thread of this process")
+    parser.add_argument("--entities", action="store_true",
+                        help="also time entity endpoints (the first one scans 365 days: about 10 s)")
     args = parser.parse_args()
     config = SimulatorConfig(seed=1, today=TODAY)
     server = serve_threaded(config) if args.in_process else serve_in_process(config)
@@ -140,6 +160,8 @@ def main() -> None:
         for url in urls:
             client.get(url)
         rate = asyncio.run(throughput(base_url, urls, args.seconds, args.concurrency, args.max_requests))
+        if args.entities:
+            entity_costs(client, pid, races[0]["runners"][0])
     where = "a thread of the client's process" if args.in_process else "its own process"
     print(f"server in {where}")
     print(f"cold first results page: {cold:.0f} ms")

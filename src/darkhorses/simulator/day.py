@@ -1,9 +1,11 @@
 """One racing day: the meetings, races, declared runners and what happened in each race.
 
-A day is generated in two steps so that wide date-range queries stay cheap:
+A day is generated in steps so that wide date-range queries stay cheap:
 
 * :func:`plan_day` lays out meetings and races (course, time, type, class, distance, going,
   prize) from the day's own random stream; it is enough to count and filter races.
+* :func:`field_numbers` draws which horses are declared for each race from the cohort tables
+  alone; it is enough to find the days a horse ran on.
 * :func:`run_day` declares the runners of every race and decides the result: starting prices
   from the market's view of each runner, the finishing order drawn from each runner's true
   chance (the market's view plus the hidden sire and jockey edges), falls and pull-ups over

@@ -138,7 +138,9 @@ class World:
         return self._race_pieces(race_id, dialect)
 
     def _index_day(self, day: dt.date) -> DayRuns:
-        return day_runs(self.population, self.races(day), self.plan(day))
+        # Generated outside the day cache: a 365-day scan would otherwise hold a year of runner
+        # objects (~300 MB); pages regenerate and cache only the days they show.
+        return day_runs(self.population, self._run(day), self.plan(day))
 
     def runs(self, day: dt.date) -> DayRuns:
         """The resulted races of ``day`` (as planned, newest first) with a record per starter."""
