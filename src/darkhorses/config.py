@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     max_attempts: int = Field(5, ge=1, validation_alias=_env("DARKHORSES_MAX_ATTEMPTS"))
 
     log_dir: Path = Field(Path("logs"), validation_alias=_env("DARKHORSES_LOG_DIR"))
-    # JSON run files older than this many days are deleted after each fetch; 0 keeps them all.
+    # JSON run files older than this many days are deleted after each worker job; 0 keeps them all.
     run_file_retention_days: int = Field(90, ge=0, validation_alias=_env("DARKHORSES_RUN_FILE_RETENTION_DAYS"))
     archive_dir: Path = Field(Path("archive"), validation_alias=_env("DARKHORSES_ARCHIVE_DIR"))
     archive_enabled: bool = Field(True, validation_alias=_env("DARKHORSES_ARCHIVE"))

@@ -59,7 +59,7 @@ def _first_rows(connection: Connection, query: Select[tuple[str]]) -> tuple[int,
 
 def _labelled_counts(connection: Connection, queries: Sequence[Select[tuple[str, int]]]) -> tuple[int, tuple[str, ...]]:
     """Sum ``(label, count)`` rows from many generated queries run as one ``UNION ALL``."""
-    rows = [row for row in connection.execute(union_all(*queries)).all() if row[1]] if queries else []
+    rows = [row for row in connection.execute(union_all(*queries)).all() if row[1]]
     return sum(row[1] for row in rows), tuple(f"{label} {count}" for label, count in rows[:EXAMPLES])
 
 
