@@ -136,3 +136,33 @@ async def test_failed_units_are_recorded_and_retried(engine: Engine, tmp_path: P
     assert retried.success and retried.units_done["results"] == 1
     assert _count(engine, dh_work_units, dh_work_units.c.status == "failed") == 0
     assert _count(engine, ra_mst_race_results) == sum(len(r["runners"]) for r in _uk_ire(World(7, TODAY).results(day)))
+
+
+async def test_backfill_then_daily_matches_the_world(engine: Engine, tmp_path: Path) -> None:
+    """Racecard dates, a results-only date (yesterday) and future cards all land exactly once."""
+    settings = _settings(tmp_path, engine)
+    app = _app()
+    world = World(seed=7, today=TODAY)
+    backfilled = [TODAY - dt.timedelta(days=n) for n in (4, 3)]
+    backfill, _ = await _fetch(app, settings, engine, mode="backfill", start_date=backfilled[0], end_date=backfilled[-1])
+    daily, _ = await _fetch(app, settings, engine, mode="daily", racecard_days=2)
+    assert backfill.success and daily.success, (backfill.failed, daily.failed)
+
+    card_days = backfilled + [TODAY + dt.timedelta(days=n) for n in range(3)]
+    result_days = backfilled + [TODAY - dt.timedelta(days=n) for n in (2, 1, 0)]
+    cards = {c["race_id"]: c for day in card_days for c in _uk_ire(list(world.racecards(day)))}
+    results = {r["race_id"]: r for day in result_days for r in _uk_ire(world.results(day))}
+    expected_runners = {race: len(card["runners"]) for race, card in cards.items()}
+    expected_runners.update({race: len(r["runners"]) for race, r in results.items() if race not in cards})
+    with engine.connect() as connection:
+        per_race = dict(connection.execute(
+            select(ra_mst_runners.c.race_id, func.count()).group_by(ra_mst_runners.c.race_id)
+        ).all())
+        resulted = set(connection.scalars(select(ra_mst_races.c.id).where(ra_mst_races.c.has_result.is_(True))))
+    assert per_race == expected_runners
+    assert resulted == set(results)
+    assert _count(engine, ra_mst_race_results) == sum(len(r["runners"]) for r in results.values())
+    assert _count(engine, ra_mst_horses, ra_mst_horses.c.profile_source.is_(None)) == 0
+    assert app.state.counter["/v1/horses/{horse_id}/pro"] == _count(engine, ra_mst_horses)
+    assert app.state.counter["/v1/racecards/pro"] == len(backfilled) + 3
+    assert app.state.counter["/v1/results"] == len(backfilled) + 3

@@ -427,15 +427,21 @@ class _Run:
         return lambda: fetch_horse(self.api, unit.key, self.settings)
 
     async def run_all(self, units: list[Unit]) -> None:
-        for job, count in Counter(unit.job for unit in units).items():
+        """Run independent units concurrently (the rate limiter keeps the API busy, not more)."""
+        await self.run_chains([[unit] for unit in units])
+
+    async def run_chains(self, chains: list[list[Unit]]) -> None:
+        """Run chains concurrently, the units of one chain in order."""
+        for job, count in Counter(unit.job for chain in chains for unit in chain).items():
             self.progress.add(job, count)
         gate = asyncio.Semaphore(self.options.concurrency)
 
-        async def one(unit: Unit) -> None:
-            async with gate:
-                await self.unit(unit, self.produce(unit))
+        async def one(chain: list[Unit]) -> None:
+            for unit in chain:
+                async with gate:
+                    await self.unit(unit, self.produce(unit))
 
-        await asyncio.gather(*(one(unit) for unit in units))
+        await asyncio.gather(*(one(chain) for chain in chains))
 
 
 def _start_run(engine: Engine, mode: str, started: dt.datetime) -> int:
@@ -528,10 +534,13 @@ async def _execute(run: _Run, engine: Engine, units: list[Unit], options: FetchO
     for unit in reference:
         run.progress.add(unit.job, 1)
         await run.unit(unit, run.produce(unit))
-    # Results after racecards, never beside them: both write some race and runner columns (draw,
-    # ratings, distance), and the result's value must win whatever order units finish in.
-    await run.run_all([u for u in units if u.job == "racecards"])
-    await run.run_all([u for u in units if u.job == "results"])
+    # A date's results after its racecards, never beside them: both write some race and runner
+    # columns (draw, ratings, distance), and the result's value must win whatever order units
+    # finish in. Different dates are independent, so racecards and results still overlap.
+    by_date: dict[str, list[Unit]] = {}
+    for unit in sorted((u for u in units if u.job in ("racecards", "results")), key=lambda u: u.job != "racecards"):
+        by_date.setdefault(unit.key, []).append(unit)
+    await run.run_chains(list(by_date.values()))
     await run.run_all([u for u in units if u.job == "horses"])
     if options.mode != "manual" or not options.tables or "horses" in jobs_for(options.tables):
         with engine.connect() as connection:
