@@ -109,9 +109,9 @@ class Sandbox:
 
     def run(self, *args: str, timeout: float = 300) -> Outcome:
         """Run ``darkhorses ARGS`` to the end."""
+        out = self._output("out")
         done = subprocess.run([DARKHORSES, *args], env=self.env(), cwd=self.root, capture_output=True, text=True,
                               timeout=timeout, check=False)
-        out = self._output("out")
         out.write_text(done.stdout, encoding="utf-8")
         out.with_suffix(".err").write_text(done.stderr, encoding="utf-8")
         return Outcome(done.returncode, done.stdout, done.stderr)
