@@ -13,7 +13,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
 from darkhorses.db.schema import dh_locks, dh_runs
-from darkhorses.ingest.controller import FetchLocked, fetch_lock, lock_holder
+from darkhorses.db.locks import LockHeld, lock_holder
+from darkhorses.ingest.controller import fetch_lock
 
 NOW = dt.datetime.now(dt.timezone.utc)
 
@@ -61,7 +62,7 @@ def test_a_live_or_uncheckable_holder_keeps_the_lock(engine: Engine, kind: str) 
         "unparseable": "a holder written by an older version",
     }[kind]
     _held_by(engine, holder)
-    with pytest.raises(FetchLocked, match="another fetch is running"), fetch_lock(engine, lock_holder()):
+    with pytest.raises(LockHeld, match="another fetch is running"), fetch_lock(engine, lock_holder()):
         pass
     assert _holder(engine) == holder
 

@@ -23,8 +23,8 @@ import logging
 import os
 import socket
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,20 +32,21 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from darkhorses.config import Settings
-from darkhorses.db.engine import describe
+from darkhorses.db.locks import beat, database_lock, lock_holder
 from darkhorses.db.migrate import open_for_writing
-from darkhorses.db.schema import dh_locks, dh_quarantine, dh_runs, metadata, ra_metadata_tracking
+from darkhorses.db.schema import dh_quarantine, dh_runs, metadata, ra_metadata_tracking
 from darkhorses.db.upsert import upsert
-from darkhorses.errors import ConfigError, DarkHorsesError, DatabaseError
+from darkhorses.errors import ConfigError, DarkHorsesError
 from darkhorses.ingest import ledger
 from darkhorses.ingest.horses import fetch_horse, unenriched
 from darkhorses.ingest.ledger import Unit
 from darkhorses.ingest.racecards import DAYS_AHEAD, FIRST_PRO_RACECARD, fetch_racecards
 from darkhorses.ingest.reference import fetch_courses, fetch_regions
+from darkhorses.ingest.runfiles import write_run_file
 from darkhorses.ingest.results import HISTORY_START, RESULTS_WINDOW_DAYS, fetch_results
 from darkhorses.ingest.transform import Batch
 from darkhorses.ingest.writer import write_batch
@@ -265,40 +266,8 @@ def _reference_age(engine: Engine, job: str) -> dt.timedelta:
 # --------------------------------------------------------------------------- the run
 
 
-class FetchLocked(DarkHorsesError):
-    """Another fetch holds this database."""
-
-    exit_code = 3
-
-
-def lock_holder() -> str:
-    """This process as a lock holder, ``<host> pid <pid>``; :func:`_holder_is_gone` reads it back."""
-    return f"{socket.gethostname()} pid {os.getpid()}"
-
-
-def _holder_is_gone(holder: str) -> bool:
-    """True when ``holder`` ran on this host and its process has ended (killed, crashed).
-
-    Only a process on this host can be checked; a holder elsewhere stays until its heartbeat is
-    stale. A reused pid keeps the lock too, which errs on the safe side.
-    """
-    host, separator, pid = holder.rpartition(" pid ")
-    if not separator or host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def _take_over(connection: Connection, holder: str, now: dt.datetime) -> None:
-    """Release the lock of a holder that is gone and mark its unfinished runs interrupted."""
-    host, _, pid = holder.rpartition(" pid ")
-    log.warning("taking over the fetch lock of %s, which is no longer running", holder)
-    connection.execute(delete(dh_locks).where(dh_locks.c.name == "fetch", dh_locks.c.holder == holder))
+def _mark_interrupted(connection: Connection, host: str, pid: str, now: dt.datetime) -> None:
+    """A killed fetch never finished its run row: say so, so status and health tell the truth."""
     connection.execute(
         update(dh_runs)
         .where(dh_runs.c.status == "running", dh_runs.c.host == host, dh_runs.c.pid == int(pid))
@@ -306,44 +275,9 @@ def _take_over(connection: Connection, holder: str, now: dt.datetime) -> None:
     )
 
 
-def _acquire(engine: Engine, holder: str) -> Row[Any]:
-    """Claim the lock unless a live holder has it; returns the lock's owner either way."""
-    now = dt.datetime.now(dt.timezone.utc)
-    try:
-        with engine.begin() as connection:
-            connection.execute(delete(dh_locks).where(dh_locks.c.name == "fetch",
-                                                      dh_locks.c.heartbeat_at < now - LOCK_STALE_AFTER))
-            current = connection.scalar(select(dh_locks.c.holder).where(dh_locks.c.name == "fetch"))
-            if current is not None and current != holder and _holder_is_gone(current):
-                _take_over(connection, current, now)
-            upsert(connection, dh_locks, [{"name": "fetch", "holder": holder, "acquired_at": now, "heartbeat_at": now}],
-                   update_existing=False)
-            return connection.execute(
-                select(dh_locks.c.holder, dh_locks.c.acquired_at).where(dh_locks.c.name == "fetch")).one()
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise DatabaseError(f"cannot write to database {describe(engine.url)}: {reason}") from None
-
-
-@contextmanager
-def fetch_lock(engine: Engine, holder: str) -> Iterator[None]:
-    """One fetch per database: a lock row with a heartbeat.
-
-    The lock is free again when its holder's heartbeat is 15 minutes old, or at once when the
-    holder was a process on this host that no longer exists, so a fetch killed with SIGKILL (an
-    OOM kill, a container stop) can be resumed straight away instead of a quarter of an hour later.
-    """
-    owner = _acquire(engine, holder)
-    if owner.holder != holder:
-        raise FetchLocked(
-            f"another fetch is running on this database ({owner.holder}, since {owner.acquired_at:%Y-%m-%d %H:%M} UTC); "
-            "wait for it to finish"
-        )
-    try:
-        yield
-    finally:
-        with engine.begin() as connection:
-            connection.execute(delete(dh_locks).where(dh_locks.c.name == "fetch", dh_locks.c.holder == holder))
+def fetch_lock(engine: Engine, holder: str) -> AbstractContextManager[None]:
+    """One fetch per database (see :mod:`darkhorses.db.locks`)."""
+    return database_lock(engine, "fetch", holder, stale_after=LOCK_STALE_AFTER, on_take_over=_mark_interrupted)
 
 
 class Progress(Protocol):
@@ -398,8 +332,7 @@ class _Run:
                         for q in batch.quarantined
                     ])
                 ledger.mark_done(connection, unit, self.run_id, batch.row_count(), started)
-                connection.execute(update(dh_locks).where(dh_locks.c.holder == self.holder)
-                                   .values(heartbeat_at=dt.datetime.now(dt.timezone.utc)))
+                beat(connection, "fetch", self.holder)
         except (AuthError, PlanError):
             raise
         except (RacingApiError, SQLAlchemyError) as exc:
@@ -466,14 +399,6 @@ def _finish_run(engine: Engine, run_id: int, report: FetchReport) -> None:
                [{"table_name": name, "last_updated": now, "record_count": counts[name]} for name in tables])
 
 
-def write_run_file(settings: Settings, report: FetchReport) -> Path:
-    """``logs/fetcher_<mode>_<YYYYmmdd_HHMMSS>.json``: the run's counts, calls, failures, outcome."""
-    settings.log_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.log_dir / f"fetcher_{report.mode}_{report.started_at:%Y%m%d_%H%M%S}.json"
-    path.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
-    return path
-
-
 async def run_fetch(
     settings: Settings,
     options: FetchOptions,
@@ -518,7 +443,7 @@ async def run_fetch(
         finally:
             report.finished_at = dt.datetime.now(dt.timezone.utc)
             _finish_run(engine, run_id, report)
-            path = write_run_file(settings, report)
+            path = write_run_file(settings, report.mode, report.started_at, report.to_json())
     return report, path
 
 

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import signal
-import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,8 +37,7 @@ from darkhorses.config import Settings
 from darkhorses.errors import DarkHorsesError
 from darkhorses.ingest.controller import FetchOptions, FetchReport, london_today
 from darkhorses.ingest.controller import fetch as run_fetch
-from darkhorses.ops.lock import database_lock, heartbeat
-from darkhorses.ops.retention import prune_run_files
+from darkhorses.db.locks import database_lock, heartbeat, lock_holder
 from darkhorses.stats.populate import populate as run_populate
 
 log = logging.getLogger(__name__)
@@ -118,7 +115,7 @@ class Worker:
                  populate: Populate = run_populate, today: Callable[[], dt.date] = london_today) -> None:
         self.settings, self.engine, self.today = settings, engine, today
         self.fetch, self.populate = fetch, populate
-        self.holder = f"{socket.gethostname()} pid {os.getpid()}"
+        self.holder = lock_holder()
         self._stop = threading.Event()
 
     @property
@@ -147,9 +144,6 @@ class Worker:
             return
         log.info("%s: fetch %s, %d rows written (%s)", task.name, "succeeded" if report.success else "FAILED",
                  sum(report.written.values()), path)
-        for old in prune_run_files(self.settings.log_dir, self.settings.run_file_retention_days):
-            log.info("%s: removed run file %s (older than %d days)", task.name, old,
-                     self.settings.run_file_retention_days)
         if self.stopping:
             log.info("%s: statistics skipped for shutdown; the next job computes them", task.name)
             return

@@ -1,15 +1,16 @@
-"""Run files older than the retention setting go; everything else in the log directory stays."""
+"""Run files are written per fetch; those older than the retention setting go, nothing else does."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
 
 from darkhorses.config import load_settings
 from darkhorses.errors import ConfigError
-from darkhorses.ops.retention import prune_run_files
+from darkhorses.ingest.runfiles import prune_run_files, write_run_file
 
 NOW = dt.datetime(2025, 10, 20, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -42,3 +43,14 @@ def test_the_retention_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DARKHORSES_RUN_FILE_RETENTION_DAYS", "-1")
     with pytest.raises(ConfigError, match="DARKHORSES_RUN_FILE_RETENTION_DAYS"):
         load_settings()
+
+
+def test_writing_a_run_file_prunes_the_old_ones(tmp_path: Path) -> None:
+    old = tmp_path / "fetcher_daily_20000101_010000.json"
+    old.write_text("{}", encoding="utf-8")
+    settings = load_settings(log_dir=tmp_path, run_file_retention_days=90)
+    started = dt.datetime.now(dt.timezone.utc)
+    path = write_run_file(settings, "daily", started, {"success": True})
+    assert path.name == f"fetcher_daily_{started:%Y%m%d_%H%M%S}.json"
+    assert json.loads(path.read_text()) == {"success": True}
+    assert not old.exists()
