@@ -29,6 +29,8 @@ TEST_SLICE_DAYS = 14
 PG_WORK_MEM = "256MB"
 """Sort memory for the batch's window functions on PostgreSQL (session-local, reset afterwards).
 JIT is switched off for the batch too: compiling these wide expressions costs more than it saves."""
+PG_TEMP_BUFFERS = "1GB"
+"""Room for the run relation and the staging tables in memory (allocated only as they fill)."""
 
 JOBS: dict[str, Job] = {
     job.name: job
@@ -100,6 +102,10 @@ def _batch_session(connection: Connection) -> Iterator[None]:
         with connection.begin():
             connection.exec_driver_sql(f"SET work_mem = '{PG_WORK_MEM}'")
             connection.exec_driver_sql("SET jit = off")
+            # Temporary tables are read through the session's own buffers (8 MB by default), which
+            # can only be resized before the session first touches a temporary table.
+            if connection.exec_driver_sql("SELECT pg_my_temp_schema() = 0").scalar_one():
+                connection.exec_driver_sql(f"SET temp_buffers = '{PG_TEMP_BUFFERS}'")
     try:
         yield
     finally:
