@@ -1,12 +1,12 @@
 """Name generators for the synthetic world: horses, people, owners, breeders, stable towns.
 
 Names are built from small word lists so that they read like racing names, are cheap to make
-(a few random draws), and repeat rarely enough for searches to return short lists.
+(a few uniform draws, or hashed bits for horses), and repeat rarely enough for searches to
+return short lists.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 
 from darkhorses.simulator.rng import pick
@@ -93,33 +93,32 @@ def horse_name(bits: int) -> str:
     return f"{first} {second}"
 
 
-def person_name(rng: random.Random) -> str:
+Uniform = Callable[[], float]
+
+
+def person_name(uniform: Uniform) -> str:
     """A forename and surname, occasionally written with an initial as racecards do."""
-    surname = rng.choice(_SURNAMES)
-    first = rng.choice(_FIRST_NAMES)
-    if rng.random() < 0.15:
-        return f"{first[0]} {surname}"
-    return f"{first} {surname}"
-
-
-def owner_name(rng: random.Random) -> str:
-    """A private owner, a couple, or a syndicate/club name."""
-    roll = rng.random()
-    if roll < 0.4:
-        return person_name(rng)
-    if roll < 0.55:
-        return f"Mr & Mrs {rng.choice(_FIRST_NAMES)[0]} {rng.choice(_SURNAMES)}"
-    return f"{rng.choice(_HORSE_FIRST)} {rng.choice(_HORSE_SECOND)} {rng.choice(_OWNER_SUFFIXES)}"
-
-
-def breeder_name(uniform: Callable[[], float]) -> str:
-    """Breeders read like studs or people; drawn from a horse's uniforms (a hot path)."""
-    if uniform() < 0.3:
-        return f"{pick(_HORSE_SECOND, uniform())} {pick(('Stud', 'Farm', 'Bloodstock'), uniform())}"
     surname, first = pick(_SURNAMES, uniform()), pick(_FIRST_NAMES, uniform())
     return f"{first[0]} {surname}" if uniform() < 0.15 else f"{first} {surname}"
 
 
-def stable_town(rng: random.Random, region: str) -> str:
+def owner_name(uniform: Uniform) -> str:
+    """A private owner, a couple, or a syndicate/club name."""
+    roll = uniform()
+    if roll < 0.4:
+        return person_name(uniform)
+    if roll < 0.55:
+        return f"Mr & Mrs {pick(_FIRST_NAMES, uniform())[0]} {pick(_SURNAMES, uniform())}"
+    return f"{pick(_HORSE_FIRST, uniform())} {pick(_HORSE_SECOND, uniform())} {pick(_OWNER_SUFFIXES, uniform())}"
+
+
+def breeder_name(uniform: Uniform) -> str:
+    """Breeders read like studs or people."""
+    if uniform() < 0.3:
+        return f"{pick(_HORSE_SECOND, uniform())} {pick(('Stud', 'Farm', 'Bloodstock'), uniform())}"
+    return person_name(uniform)
+
+
+def stable_town(uniform: Uniform, region: str) -> str:
     """A training centre in the trainer's country."""
-    return rng.choice(_TOWNS[region])
+    return pick(_TOWNS[region], uniform())

@@ -22,6 +22,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from darkhorses.simulator import names
 from darkhorses.simulator.rng import between, entity_stream, mix64, normal, pick, stream
@@ -107,9 +108,9 @@ class Cohort:
     last_age: tuple[int, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """What a pedigree shows of a horse: name, breeding country and parents' numbers."""
+class Identity(NamedTuple):
+    """What a pedigree shows of a horse: name, breeding country and parents' numbers (a named
+    tuple: pedigrees make hundreds a day, and a tuple is the cheapest immutable record)."""
 
     num: int
     name: str
@@ -123,9 +124,13 @@ class Identity:
         return f"{self.name} ({self.breed_region})"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Horse:
-    """Everything fixed about a horse for life. Names never carry the country suffix here."""
+    """Everything fixed about a horse for life. Names never carry the country suffix here.
+
+    Not declared frozen although never changed: a frozen dataclass sets each of its 24 fields
+    through ``object.__setattr__``, which made up a fifth of the cost of meeting a new horse.
+    """
 
     num: int
     name: str
@@ -376,27 +381,26 @@ class Population:
         return code, region, first, first + between(6, 35, uniform())
 
     def _make_jockey(self, number: int) -> Person:
-        rng = entity_stream(self.seed, _JOCKEY, number)
-        code, region, first, last = self._career(rng.random, TRAIN_REGIONS)
+        uniform = entity_stream(self.seed, _JOCKEY, number).random
+        code, region, first, last = self._career(uniform, TRAIN_REGIONS)
         return Person(
-            id=f"jky_{number}", name=names.person_name(rng), region=region, code=code,
-            first_year=first, last_year=min(last, first + 25), skill=0.15 * normal(rng.random()),
-            edge=0.35 if rng.random() < 0.1 else 0.0, claim=7 if rng.random() < 0.6 else 0,
+            id=f"jky_{number}", name=names.person_name(uniform), region=region, code=code,
+            first_year=first, last_year=min(last, first + 25), skill=0.15 * normal(uniform()),
+            edge=0.35 if uniform() < 0.1 else 0.0, claim=7 if uniform() < 0.6 else 0,
         )
 
     def _make_trainer(self, number: int) -> Person:
-        rng = entity_stream(self.seed, _TRAINER, number)
-        code, region, first, last = self._career(rng.random, TRAIN_REGIONS)
+        uniform = entity_stream(self.seed, _TRAINER, number).random
+        code, region, first, last = self._career(uniform, TRAIN_REGIONS)
         return Person(
-            id=f"trn_{number}", name=names.person_name(rng), region=region, code=code,
-            first_year=first, last_year=last, location=names.stable_town(rng, region),
+            id=f"trn_{number}", name=names.person_name(uniform), region=region, code=code,
+            first_year=first, last_year=last, location=names.stable_town(uniform, region),
         )
 
     def _make_owner(self, number: int) -> Person:
-        rng = entity_stream(self.seed, _OWNER, number)
         return Person(
-            id=f"own_{number}", name=names.owner_name(rng), region="", code="", first_year=1960,
-            last_year=9999,
+            id=f"own_{number}", name=names.owner_name(entity_stream(self.seed, _OWNER, number).random), region="",
+            code="", first_year=1960, last_year=9999,
         )
 
     def _make_active(self, kind: str, year: int, code: str, region: str) -> tuple[Person, ...]:

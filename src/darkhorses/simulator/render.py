@@ -23,7 +23,7 @@ from darkhorses.simulator.racing import (
     YARDS_PER_FURLONG, distance_text, fraction_text, lengths_text, money_text, odds_decimal_text,
     race_time_text, result_prize_text, round_distance_text, sp_decimal, sp_decimal_text, stones_text, tote_text,
     twelve_hour, winning_time_detail)
-from darkhorses.simulator.rng import stream
+from darkhorses.simulator.rng import pick, stream
 
 Body = dict[str, Any]
 DASH = "-"
@@ -328,10 +328,11 @@ def _result_runner(pop: Population, race: Race, e: Entry, rng: random.Random, di
     horse = e.horse
     sire, dam, damsire = _pedigree(pop, horse)
     finished = e.position.isdigit()
-    comment = (f"{rng.choice(_RUN_STYLES)} - {rng.choice(_MIDDLE)} - "
+    uniform = rng.random
+    comment = (f"{pick(_RUN_STYLES, uniform())} - {pick(_MIDDLE, uniform())} - "
                f"{_FINISH.get(e.position, _FINISH['other'])}" if finished else
-               f"{rng.choice(_RUN_STYLES)} - {_NON_FINISH[e.position]}")
-    if rng.random() < 0.3:
+               f"{pick(_RUN_STYLES, uniform())} - {_NON_FINISH[e.position]}")
+    if uniform() < 0.3:
         comment += f"(op {fraction_text(min(len(LADDER) - 1, e.step + 1))})"
     body: Body = {
         "horse_id": horse.id,
