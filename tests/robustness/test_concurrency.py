@@ -39,15 +39,20 @@ def _populated_reference(reference: Reference, path: Path, **options: object) ->
         engine.dispose()
 
 
-def test_two_fetches_at_once_one_refused_and_the_database_complete(
+def test_a_second_fetch_is_refused_while_the_first_runs_and_the_database_ends_complete(
         sqlite_engine: Engine, reference: Reference, sandbox_for) -> None:  # type: ignore[no-untyped-def]
     upgrade(sqlite_engine)
     sandbox = sandbox_for(sqlite_engine)
-    processes = [sandbox.start(*reference.backfill_args()) for _ in range(2)]
-    codes = sorted(process.wait(timeout=300) for process, _ in processes)
-    logs = [out.read_text() for _, out in processes]
-    assert codes == [0, 3], logs
-    assert any("another fetch is running" in log for log in logs)
+    first, out = sandbox.start(*reference.backfill_args())
+    while first.poll() is None and done_units(sqlite_engine) < 1:
+        time.sleep(0.01)
+    first.send_signal(signal.SIGSTOP)  # mid-run and holding the lock, however slow the second starts
+    try:
+        second = sandbox.run(*reference.backfill_args())
+    finally:
+        first.send_signal(signal.SIGCONT)
+    assert second.code == 3 and "another fetch is running" in second.stderr, second
+    assert first.wait(timeout=300) == 0, out.read_text()
     assert ledger(sqlite_engine) == reference.ledger
     assert differing(database_digest(sqlite_engine), reference.digest) == []
 
