@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from darkhorses.config import Settings, load_settings
 from darkhorses.db.schema import (
+    dh_runs,
     dh_work_units,
     ra_mst_horses,
     ra_mst_race_results,
@@ -166,3 +167,24 @@ async def test_backfill_then_daily_matches_the_world(engine: Engine, tmp_path: P
     assert app.state.counter["/v1/horses/{horse_id}/pro"] == _count(engine, ra_mst_horses)
     assert app.state.counter["/v1/racecards/pro"] == len(backfilled) + 3
     assert app.state.counter["/v1/results"] == len(backfilled) + 3
+
+
+async def test_a_stop_request_leaves_the_rest_for_the_next_run(engine: Engine, tmp_path: Path) -> None:
+    settings = _settings(tmp_path, engine)
+    app = _app()
+    days = {"start_date": TODAY - dt.timedelta(days=12), "end_date": TODAY - dt.timedelta(days=10)}
+    asked: list[int] = []
+
+    def stop_after_one() -> bool:
+        asked.append(1)
+        return len(asked) > 1
+
+    stopped, run_file = await _fetch(app, settings, engine, mode="manual", tables=("results",), should_stop=stop_after_one,
+                                     **days)
+    assert (stopped.units_done["results"], stopped.stopped, stopped.success) == (1, 2, False)
+    assert json.loads(run_file.read_text())["stopped_units"] == 2
+    with engine.connect() as connection:
+        assert connection.scalar(select(dh_runs.c.status).order_by(dh_runs.c.id.desc()).limit(1)) == "interrupted"
+    resumed, _ = await _fetch(app, settings, engine, mode="manual", tables=("results",), **days)
+    assert resumed.success and resumed.units_done["results"] == 3  # manual mode re-fetches what it is asked for
+    assert _count(engine, dh_work_units, dh_work_units.c.status == "done") == 3

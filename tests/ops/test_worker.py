@@ -6,6 +6,8 @@ fixed "now", and a stop is asked for the way the signal handler asks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import datetime as dt
 import signal
 from collections.abc import Iterator
@@ -82,9 +84,11 @@ class Pipeline:
         self.worker: Worker | None = None
         self.stop_during_fetch = False
         self.fetch_error: DarkHorsesError | None = None
+        self.should_stop: Callable[[], bool] | None = None
 
     def fetch(self, settings: Settings, options: FetchOptions) -> tuple[FetchReport, Path]:
         self.calls.append(options.mode)
+        self.should_stop = options.should_stop
         if self.fetch_error:
             raise self.fetch_error
         if self.stop_during_fetch and self.worker:
@@ -115,6 +119,7 @@ def test_a_stop_during_the_fetch_skips_the_statistics(pipeline: Pipeline) -> Non
     pipeline.stop_during_fetch = True
     pipeline.worker.run_task(TASKS["daily"])
     assert pipeline.calls == ["daily"]
+    assert pipeline.should_stop is not None and pipeline.should_stop()  # the fetch stops between units
     pipeline.worker.run_task(TASKS["results"])  # once stopping, nothing new starts
     assert pipeline.calls == ["daily"]
 

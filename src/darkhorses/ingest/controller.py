@@ -107,6 +107,8 @@ class FetchOptions:
     test: bool = False
     retry_failed: bool = False
     concurrency: int = 8
+    should_stop: Callable[[], bool] | None = field(default=None, compare=False)
+    """Asked before each unit; True (a SIGTERM to the worker) leaves the rest for the next run."""
 
 
 @dataclass
@@ -126,10 +128,12 @@ class FetchReport:
     finished_at: dt.datetime | None = None
     error: str | None = None
     archive: str | None = None
+    stopped: int = 0
+    """Units not started because a stop was asked for; the ledger has them as not done."""
 
     @property
     def success(self) -> bool:
-        return self.error is None and not self.failed
+        return self.error is None and not self.failed and not self.stopped
 
     def to_json(self) -> dict[str, Any]:
         finished = self.finished_at or dt.datetime.now(dt.timezone.utc)
@@ -148,6 +152,7 @@ class FetchReport:
             "unparsed_values": dict(sorted(self.unparsed.items())),
             "unknown_fields": dict(sorted(self.unknown_fields.items())),
             "archive": self.archive,
+            "stopped_units": self.stopped,
             "error": self.error,
         }
 
@@ -248,11 +253,12 @@ def _result_days(start: dt.date, end: dt.date, settings: Settings, today: dt.dat
 
 
 def _always_refetched(unit: Unit, options: FetchOptions, today: dt.date, engine: Engine) -> bool:
-    """Units fetched even when done: recent dates still change; stale reference data is refreshed."""
-    if unit.job in ("racecards", "results"):
-        return dt.date.fromisoformat(unit.key) >= today - dt.timedelta(days=RESULTS_DAYS_BACK)
+    """Units fetched even when done: manual mode fetches exactly what it is asked for; recent
+    dates still change; stale reference data is refreshed. Backfill resumes past everything else."""
     if options.mode == "manual":
         return True
+    if unit.job in ("racecards", "results"):
+        return dt.date.fromisoformat(unit.key) >= today - dt.timedelta(days=RESULTS_DAYS_BACK)
     return options.mode == "daily" and _reference_age(engine, unit.job) > REFERENCE_MAX_AGE
 
 
@@ -315,6 +321,9 @@ class _Run:
 
     async def unit(self, unit: Unit, produce: Callable[[], Awaitable[Batch]]) -> None:
         try:
+            if self.options.should_stop is not None and self.options.should_stop():
+                self.report.stopped += 1
+                return
             await self._unit(unit, produce)
         finally:
             self.progress.advance(unit.job)
@@ -390,7 +399,8 @@ def _finish_run(engine: Engine, run_id: int, report: FetchReport) -> None:
     with engine.begin() as connection:
         connection.execute(
             update(dh_runs).where(dh_runs.c.id == run_id).values(
-                status="succeeded" if report.success else "failed", success=report.success, finished_at=now,
+                status="interrupted" if report.stopped else "succeeded" if report.success else "failed",
+                success=report.success, finished_at=now,
                 summary=report.to_json(), error=report.error)
         )
         tables = sorted(report.written)

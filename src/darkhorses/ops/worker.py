@@ -22,7 +22,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -125,7 +125,7 @@ class Worker:
     def request_stop(self, signum: int | None = None, frame: object = None) -> None:
         """Start nothing new; :meth:`serve` returns once the job in flight is done. A signal handler."""
         if not self.stopping:
-            log.info("stopping%s: finishing the job in flight", f" on {signal.Signals(signum).name}" if signum else "")
+            log.info("stopping%s: finishing the unit in flight", f" on {signal.Signals(signum).name}" if signum else "")
         self._stop.set()
 
     def install_signal_handlers(self) -> None:
@@ -138,7 +138,8 @@ class Worker:
             return
         log.info("%s: starting (%s)", task.name, task.description)
         try:
-            report, path = self.fetch(self.settings, task.options(self.today()))
+            options = replace(task.options(self.today()), should_stop=lambda: self.stopping)
+            report, path = self.fetch(self.settings, options)
         except DarkHorsesError as exc:
             log.error("%s: %s", task.name, exc)
             return
