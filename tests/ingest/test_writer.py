@@ -152,3 +152,22 @@ def test_enrichment_updates_only_existing_horses(engine: Engine) -> None:
     with engine.connect() as connection:
         rows = connection.execute(select(ra_mst_horses.c.id, ra_mst_horses.c.profile_source, ra_mst_horses.c.name)).all()
     assert [tuple(r) for r in rows] == [("hrs_1", "none", "Known")]
+
+
+def test_a_racecard_fetched_after_the_result_does_not_overwrite_it(engine: Engine) -> None:
+    card = next(c for c in CARDS if c["race_id"] == "rac_11744499")
+    later_card = json.loads(json.dumps(card))
+    for runner in later_card["runners"]:
+        runner["ofr"], runner["draw"] = "1", "9"
+    later_card["distance_f"] = "99.0"
+    with engine.begin() as connection:
+        write_batch(connection, racecard_rows(Racecard.model_validate(card)))
+        write_batch(connection, result_rows(_result_for(card)))
+        before = connection.execute(select(ra_mst_runners.c.horse_id, ra_mst_runners.c.ofr, ra_mst_runners.c.draw,
+                                           ra_mst_runners.c.is_non_runner).order_by(ra_mst_runners.c.horse_id)).all()
+        distance = connection.scalar(select(ra_mst_races.c.distance_f))
+        write_batch(connection, racecard_rows(Racecard.model_validate(later_card)))
+        after = connection.execute(select(ra_mst_runners.c.horse_id, ra_mst_runners.c.ofr, ra_mst_runners.c.draw,
+                                          ra_mst_runners.c.is_non_runner).order_by(ra_mst_runners.c.horse_id)).all()
+        assert after == before
+        assert connection.scalar(select(ra_mst_races.c.distance_f)) == distance

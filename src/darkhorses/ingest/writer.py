@@ -16,9 +16,12 @@ from sqlalchemy import and_, bindparam, exists, select, tuple_
 from sqlalchemy.engine import Connection
 
 from darkhorses.db.schema import (
+    RACECARDS,
+    RESULTS,
     metadata,
     ra_mst_bookmakers,
     ra_mst_race_results,
+    ra_mst_races,
     ra_mst_runners,
     ra_runner_odds,
     ra_runner_supplementary,
@@ -34,11 +37,46 @@ def _chunks(values: list[Any]) -> list[list[Any]]:
     return [values[start : start + _IN_CHUNK] for start in range(0, len(values), _IN_CHUNK)]
 
 
+def _shared_columns(table_name: str) -> frozenset[str]:
+    """Nullable columns of ``table_name`` that racecards and results both write (draw, ratings,
+    distance). Keys and NOT NULL columns stay in every row: an upsert needs them."""
+    return frozenset(
+        column.name
+        for column in metadata.tables[table_name].columns
+        if column.nullable and {RACECARDS, RESULTS} <= set((column.info.get("endpoint") or "").split(" | "))
+    )
+
+
+def _results_win(connection: Connection, upserts: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Keep a racecard from overwriting what a race's result already says.
+
+    Racecard rows carry no ``has_result``; for races already resulted, the columns both
+    endpoints write are dropped from those rows, so the result's value stands whatever order the
+    two were fetched in (a past racecard fetched by hand after its result, say).
+    """
+    card_races = [row["id"] for row in upserts.get("ra_mst_races", []) if "has_result" not in row]
+    resulted: set[str] = set()
+    for chunk in _chunks(card_races):
+        resulted.update(connection.scalars(
+            select(ra_mst_races.c.id).where(ra_mst_races.c.id.in_(chunk), ra_mst_races.c.has_result.is_(True))
+        ))
+    if not resulted:
+        return upserts
+    trimmed = dict(upserts)
+    for table_name, key in (("ra_mst_races", "id"), ("ra_mst_runners", "race_id")):
+        shared = _shared_columns(table_name)
+        trimmed[table_name] = [
+            {k: v for k, v in row.items() if k not in shared} if row[key] in resulted else row
+            for row in upserts.get(table_name, [])
+        ]
+    return trimmed
+
+
 def write_batch(connection: Connection, batch: Batch) -> Counter[str]:
     """Apply every row of ``batch``; returns rows written per table."""
     written: Counter[str] = Counter()
     written.update(upsert_all(connection, batch.stubs, update_existing=False))
-    written.update(upsert_all(connection, batch.upserts))
+    written.update(upsert_all(connection, _results_win(connection, batch.upserts)))
     for table_name, rows in batch.updates.items():
         written[table_name] += _update_by_primary_key(connection, table_name, rows)
     written["ra_runner_odds"] += _write_odds(connection, batch.odds)
