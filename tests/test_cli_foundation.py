@@ -101,3 +101,16 @@ def test_inventory_json_lists_every_column_with_its_source(tmp_path: Path, monke
     assert position["source"] == "api" and position["api_field"] == "results[].runners[].position"
     assert all(c["source"] for t in report["tables"] for c in t["columns"])
     assert report["column_count"] == sum(len(t["columns"]) for t in report["tables"])
+
+
+def test_db_digest_is_equal_for_equal_data_and_refuses_unknown_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    digests = []
+    for name in ("a.db", "b.db"):
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / name}")
+        assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+        result = runner.invoke(app, ["db", "digest", "--json", "--table", "ra_mst_courses"])
+        assert result.exit_code == 0, result.stderr
+        digests.append(json.loads(result.stdout))
+    assert digests[0] == digests[1] and digests[0]["ra_mst_courses"]["rows"] == 0
+    refused = runner.invoke(app, ["db", "digest", "--table", "ra_nothing"])
+    assert refused.exit_code == 2 and "unknown table 'ra_nothing'" in refused.stderr

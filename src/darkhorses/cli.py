@@ -444,3 +444,33 @@ def worker(
     runner = Worker(settings, open_for_writing(settings.database_url))
     runner.install_signal_handlers()
     runner.serve()
+
+
+@db_app.command("digest")
+def db_digest(
+    table: Annotated[list[str] | None, typer.Option("--table", "-t", help="Digest only this table; repeatable.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the digests as JSON.")] = False,
+) -> None:
+    """Print a content digest per data table: equal digests mean equal data on any engine."""
+    import json
+
+    from sqlalchemy import inspect
+
+    from darkhorses.db.engine import describe, make_engine
+    from darkhorses.errors import ConfigError, DatabaseError
+    from darkhorses.ops.digest import data_tables, database_digest
+
+    known = [t.name for t in data_tables()]
+    unknown = sorted(set(table or ()) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown table {unknown[0]!r}; digestible tables: {', '.join(known)}")
+    engine = make_engine(_database_url())
+    missing = sorted(set(table or known) - set(inspect(engine).get_table_names()))
+    if missing:
+        raise DatabaseError(f"{describe(engine.url)} has no table {missing[0]}; run `darkhorses db upgrade`")
+    digests = database_digest(engine, table or None)
+    if json_out:
+        typer.echo(json.dumps({name: {"rows": d.rows, "sha256": d.sha256} for name, d in digests.items()}, indent=2))
+        return
+    for name, digest in digests.items():
+        typer.echo(f"{name:32} {digest.rows:>10} {digest.sha256}")
