@@ -266,6 +266,26 @@ def racecard_rows(card: Racecard) -> Batch:
     return batch
 
 
+def _runner_identity(batch: Batch, race_id: str, runner: RacecardRunner | ResultRunner, name: str | None) -> Row:
+    """Who ran, for whom, and under which number: the runner columns both endpoints send alike."""
+    return {
+        "race_id": race_id,
+        "horse_id": runner.horse_id,
+        "horse_name": name,
+        "jockey_name": runner.jockey,
+        "trainer_name": runner.trainer,
+        "owner_name": runner.owner,
+        "number": runner.number,
+        "draw": _checked(batch, "draw", runner.draw, parse.to_int),
+        "jockey_id": runner.jockey_id,
+        "trainer_id": runner.trainer_id,
+        "owner_id": runner.owner_id,
+        "sire_id": runner.sire_id,
+        "dam_id": runner.dam_id,
+        "damsire_id": runner.damsire_id,
+    }
+
+
 def _racecard_runner(batch: Batch, race_id: str, runner: RacecardRunner) -> None:
     name, region = _name_and_region(runner.horse, runner.region)
     code = parse.sex_code(runner.sex_code) or parse.sex_code(runner.sex)
@@ -288,20 +308,7 @@ def _racecard_runner(batch: Batch, race_id: str, runner: RacecardRunner) -> None
     non_runner = (runner.number or "").upper() == "NR"
     batch.upserts["ra_mst_runners"].append(
         {
-            "race_id": race_id,
-            "horse_id": runner.horse_id,
-            "horse_name": name,
-            "jockey_name": runner.jockey,
-            "trainer_name": runner.trainer,
-            "owner_name": runner.owner,
-            "number": runner.number,
-            "draw": _checked(batch, "draw", runner.draw, parse.to_int),
-            "jockey_id": runner.jockey_id,
-            "trainer_id": runner.trainer_id,
-            "owner_id": runner.owner_id,
-            "sire_id": runner.sire_id,
-            "dam_id": runner.dam_id,
-            "damsire_id": runner.damsire_id,
+            **_runner_identity(batch, race_id, runner, name),
             "weight_lbs": _checked(batch, "lbs", runner.lbs, parse.to_int),
             "age": _checked(batch, "age", runner.age, parse.parse_age),
             "sex": runner.sex,
@@ -470,20 +477,7 @@ def _result_runner(batch: Batch, result: Result, runner: ResultRunner, region: s
     ovr_btn = _checked(batch, "ovr_btn", runner.ovr_btn, parse.beaten_lengths)
     seconds = _checked(batch, "time", runner.time, parse.race_time_seconds)
     shared = {
-        "race_id": result.race_id,
-        "horse_id": runner.horse_id,
-        "horse_name": name,
-        "jockey_name": runner.jockey,
-        "trainer_name": runner.trainer,
-        "owner_name": runner.owner,
-        "number": runner.number,
-        "draw": _checked(batch, "draw", runner.draw, parse.to_int),
-        "jockey_id": runner.jockey_id,
-        "trainer_id": runner.trainer_id,
-        "owner_id": runner.owner_id,
-        "sire_id": runner.sire_id,
-        "dam_id": runner.dam_id,
-        "damsire_id": runner.damsire_id,
+        **_runner_identity(batch, result.race_id, runner, name),
         "weight_lbs": _checked(batch, "weight_lbs", runner.weight_lbs, parse.to_int),
         "weight_st_lbs": runner.weight,
         "age": _checked(batch, "age", runner.age, parse.parse_age),
