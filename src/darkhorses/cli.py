@@ -10,7 +10,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import click
 import typer
@@ -18,6 +18,9 @@ from typer.core import TyperGroup
 
 from darkhorses import __version__
 from darkhorses.errors import DarkHorsesError
+
+if TYPE_CHECKING:
+    from darkhorses.config import Settings
 
 
 class _FriendlyErrors(TyperGroup):
@@ -152,7 +155,9 @@ def inventory(
 def populate(
     category: Annotated[
         list[str] | None,
-        typer.Option("--category", "-c", help="pedigree, statistics, supplementary or odds; repeatable. Default: all."),
+        typer.Option("--category", "-c",
+                     help="core (fetch's daily sync first), pedigree, statistics, supplementary or odds; repeatable. "
+                          "Default: all statistics."),
     ] = None,
     table: Annotated[
         list[str] | None, typer.Option("--table", "-t", help="Compute only this table (e.g. ra_mst_sires); repeatable.")
@@ -178,8 +183,14 @@ def populate(
     from darkhorses.stats.populate import select_jobs
     from darkhorses.stats.status import status
 
-    select_jobs(category or (), table or ())  # reject unknown names before touching the database
+    core = "core" in (category or ())
+    category = [name for name in category or () if name != "core"]
+    select_jobs(category, table or ())  # reject unknown names before touching the database
     day = parse_as_of(as_of) if as_of else None
+    if core and not show_status:
+        _daily_sync()
+        if not category and not table:
+            return
     engine = make_engine(_database_url())
     ensure_schema(engine)
     console = Console()
@@ -324,6 +335,28 @@ def _progress() -> Iterator[object | None]:
         yield RichProgress()
 
 
+def _require_credentials(settings: Settings) -> None:
+    from darkhorses.errors import ConfigError
+
+    if not settings.has_credentials():
+        raise ConfigError("no Racing API credentials: set RACING_API_USERNAME and RACING_API_PASSWORD (or try `darkhorses demo`)")
+
+
+def _daily_sync() -> None:
+    """fetch's daily mode, as ``populate --category core`` runs it before any statistics."""
+    from darkhorses.config import load_settings
+    from darkhorses.ingest.controller import FetchOptions
+    from darkhorses.ingest.controller import fetch as run_fetch
+
+    settings = load_settings()
+    _require_credentials(settings)
+    with _progress() as progress:
+        report, path = run_fetch(settings, FetchOptions(mode="daily"), progress=progress)
+    _print_fetch(report, path)
+    if not report.success:
+        raise typer.Exit(1)
+
+
 @app.command()
 def fetch(
     mode: Annotated[str, typer.Option("--mode", help="backfill, daily or manual.")] = "daily",
@@ -352,10 +385,7 @@ def fetch(
                            end_date=_date(end_date, "--end-date"), days_back=days_back, racecard_days=racecard_days,
                            test=test, retry_failed=retry_failed)
     plan_units(options, settings, london_today())  # refuse bad input before opening anything
-    if not settings.has_credentials():
-        from darkhorses.errors import ConfigError
-
-        raise ConfigError("no Racing API credentials: set RACING_API_USERNAME and RACING_API_PASSWORD (or try `darkhorses demo`)")
+    _require_credentials(settings)
     with _progress() as progress:
         report, path = run_fetch(settings, options, progress=progress)
     _print_fetch(report, path)

@@ -56,3 +56,10 @@ def test_missing_credentials(monkeypatch: pytest.MonkeyPatch, _environment: Path
     result = runner.invoke(app, ["fetch", "--mode", "daily"])
     assert result.exit_code == 2 and "no Racing API credentials" in result.stderr
     assert not _environment.exists()
+
+
+def test_populate_category_core_runs_the_daily_sync_first(monkeypatch: pytest.MonkeyPatch, _environment: Path) -> None:
+    monkeypatch.delenv("RACING_API_PASSWORD")
+    result = runner.invoke(app, ["populate", "--category", "core"])
+    assert result.exit_code == 2 and "no Racing API credentials" in result.stderr
+    assert not _environment.exists()
