@@ -476,11 +476,13 @@ async def _execute(run: _Run, engine: Engine, units: list[Unit], options: FetchO
     for unit in sorted((u for u in units if u.job in ("racecards", "results")), key=lambda u: u.job != "racecards"):
         by_date.setdefault(unit.key, []).append(unit)
     await run.run_chains(list(by_date.values()))
-    await run.run_all([u for u in units if u.job == "horses"])
+    retried = [u for u in units if u.job == "horses"]
+    await run.run_all(retried)
     if options.mode != "manual" or not options.tables or "horses" in jobs_for(options.tables):
         with engine.connect() as connection:
             horses = unenriched(connection, TEST_HORSES if options.test else None)
-        await run.run_all([Unit("horses", horse_id) for horse_id in horses])
+        asked = {u.key for u in retried}  # a horse that just failed again waits for the next run
+        await run.run_all([Unit("horses", horse_id) for horse_id in horses if horse_id not in asked])
 
 
 def fetch(settings: Settings, options: FetchOptions, **kwargs: Any) -> tuple[FetchReport, Path]:
