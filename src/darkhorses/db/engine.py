@@ -81,7 +81,23 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get(_WRITER)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_WRITER = "darkhorses_writer"
+
+
+def for_writing(engine: Engine) -> Engine:
+    """The same engine, with SQLite transactions that take the write lock when they begin.
+
+    A SQLite transaction that reads, then writes after another process committed, fails at once
+    with "database is locked" (its snapshot is stale; waiting cannot help). Writers that begin
+    with the lock wait their turn instead (up to the busy timeout), so a ``populate`` and a
+    ``fetch`` on one file take turns. Readers keep plain transactions and never block a writer.
+    PostgreSQL ignores the option.
+    """
+    return engine.execution_options(**{_WRITER: True})
 
 
 def make_engine(raw_url: str, *, check: bool = True) -> Engine:

@@ -14,7 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
-from darkhorses.db.engine import make_engine
+from darkhorses.db.engine import for_writing, make_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -59,4 +59,4 @@ def open_for_writing(url: str) -> Engine:
     """The engine for a command that writes: reachable, and migrated to head."""
     engine = make_engine(url)
     ensure_schema(engine)
-    return engine
+    return for_writing(engine)

@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from darkhorses.config import Settings
+from darkhorses.db.engine import for_writing
 from darkhorses.db.locks import beat, database_lock, lock_holder
 from darkhorses.db.migrate import open_for_writing
 from darkhorses.db.schema import dh_quarantine, dh_runs, metadata, ra_metadata_tracking
@@ -427,7 +428,7 @@ async def run_fetch(
     """
     today = today or london_today()
     units, notes = plan_units(options, settings, today)
-    engine = engine or open_for_writing(settings.database_url)
+    engine = for_writing(engine) if engine is not None else open_for_writing(settings.database_url)
     report = FetchReport(mode=options.mode, started_at=dt.datetime.now(dt.timezone.utc), notes=notes)
     for note in notes:
         log.warning(note)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection, Engine
 
+from darkhorses.db.engine import for_writing
 from darkhorses.errors import ConfigError
 from darkhorses.stats import ancestors, lineage, pedigree, people, performance, runner_form
 from darkhorses.stats.context import MIN_GROUP_RUNS, MIN_RUNS, Context, day_number
@@ -143,7 +144,7 @@ def populate(
     run_rows = 0
     if not jobs:
         return PopulateResult(day, batch_ts, test, run_rows, (), tuple(notes))
-    with engine.connect() as connection, _batch_session(connection):
+    with for_writing(engine).connect() as connection, _batch_session(connection):
         with connection.begin():
             run_rows = materialise_run(connection, ctx)
         for job in jobs:
