@@ -45,7 +45,7 @@ from darkhorses.simulator import SimulatorConfig, create_app
 
 TODAY = dt.date(2025, 10, 20)
 NOW = dt.datetime(2025, 10, 20, 23, 30, tzinfo=dt.timezone.utc)
-UNLIMITED = RateLimits(default=1e9, racecards=1e9, reference=1e9, global_=1e9, per_10s=10**12)
+UNLIMITED = RateLimits.unlimited()
 
 
 def _settings(base_url: str, database_url: str, workdir: Path, **extra: object) -> Settings:

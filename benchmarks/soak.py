@@ -42,7 +42,7 @@ from tests.robustness.harness import (  # noqa: E402
     quiet_days,
 )
 
-UNLIMITED = RateLimits(default=1e6, racecards=1e6, reference=1e6, global_=1e6, per_10s=10**9)
+UNLIMITED = RateLimits.unlimited()
 FAULTS = FaultConfig(server_error=0.03, slow=0.02, hang=0.005, drop=0.02, truncate=0.02, invalid_json=0.02,
                      slow_seconds=1.0, hang_seconds=4.0, seed=9)
 FAULTY_CLIENT = {"DARKHORSES_MAX_ATTEMPTS": "3", "RACING_API_TIMEOUT_SECONDS": "2",

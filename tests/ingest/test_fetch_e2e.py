@@ -28,7 +28,7 @@ from darkhorses.simulator import SimulatorConfig, World, create_app
 
 TODAY = dt.date(2025, 10, 20)
 NOW = dt.datetime(2025, 10, 20, 23, 30, tzinfo=dt.timezone.utc)
-UNLIMITED = RateLimits(default=1e6, racecards=1e6, reference=1e6, global_=1e6, per_10s=10**9)
+UNLIMITED = RateLimits.unlimited()
 
 
 def _settings(tmp_path: Path, engine: Engine) -> Settings:

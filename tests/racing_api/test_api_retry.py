@@ -36,7 +36,7 @@ def client(make_client: Callable[..., RacingApiClient], clock: VirtualClock) -> 
 
 
 def unlimited(clock: VirtualClock) -> RateLimiter:
-    return RateLimiter(RateLimits(default=1e9, racecards=1e9, reference=1e9, global_=1e9, per_10s=10**9), clock)
+    return RateLimiter(RateLimits.unlimited(), clock)
 
 
 async def test_5xx_then_success_backs_off_exponentially(fake: FakeApi, client: RacingApiClient, clock: VirtualClock) -> None:

@@ -22,7 +22,7 @@ from darkhorses.simulator import SimulatorConfig, serve_in_thread
 
 from .harness import PASSWORD, SEED, USERNAME, Sandbox, ledger, quiet_days
 
-UNLIMITED = RateLimits(default=1e6, racecards=1e6, reference=1e6, global_=1e6, per_10s=10**9)
+UNLIMITED = RateLimits.unlimited()
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from darkhorses.stats.populate import populate
 
 TODAY = dt.date(2025, 6, 1)
 FIRST, LAST = dt.date(2025, 5, 30), dt.date(2025, 5, 31)
-UNLIMITED = RateLimits(default=1e9, racecards=1e9, reference=1e9, global_=1e9, per_10s=10**12)
+UNLIMITED = RateLimits.unlimited()
 WINDOW = {"start_date": FIRST.isoformat(), "end_date": LAST.isoformat()}
 
 

@@ -44,6 +44,12 @@ class RateLimits:
     margin: float = 0.03
 
     @classmethod
+    def unlimited(cls) -> RateLimits:
+        """No limit worth the name: for an in-process simulator (the demo, tests, benchmarks of
+        the pipeline's own speed), which has no limits to respect."""
+        return cls(default=1e9, racecards=1e9, reference=1e9, global_=1e9, per_10s=10**12)
+
+    @classmethod
     def from_settings(cls, settings: Settings) -> RateLimits:
         return cls(
             default=settings.rate_limit_default,
