@@ -21,6 +21,7 @@ from darkhorses.errors import DarkHorsesError
 
 if TYPE_CHECKING:
     from darkhorses.config import Settings
+    from darkhorses.ingest.controller import FetchReport, Progress
 
 
 class _FriendlyErrors(TyperGroup):
@@ -270,13 +271,10 @@ def simulate(
     serve_forever(config, host, port)
 
 
-def _print_fetch(report: object, path: Path) -> None:
+def _print_fetch(report: FetchReport, path: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from darkhorses.ingest.controller import FetchReport
-
-    assert isinstance(report, FetchReport)
     console = Console()
     for note in report.notes:
         console.print(f"note: {note}")
@@ -306,7 +304,7 @@ def _date(value: str | None, flag: str) -> dt.date | None:
 
 
 @contextlib.contextmanager
-def _progress() -> Iterator[object | None]:
+def _progress() -> Iterator[Progress | None]:
     """A Rich progress bar per job on a terminal; None (log lines) otherwise."""
     import sys
 
