@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from typing import Any
 
@@ -34,6 +35,20 @@ def test_a_date_does_not_depend_on_which_dates_were_generated_before() -> None:
     fresh, busy = World(1, TODAY), World(1, TODAY)
     busy.results(DAY - dt.timedelta(days=1))
     assert encode(fresh.results(DAY)) == encode(busy.results(DAY))
+
+
+@pytest.mark.parametrize("dialect", ["2025", "2026"])
+def test_result_pieces_are_the_compact_json_of_their_own_bodies(world: World, dialect: str) -> None:
+    """Result bodies are written as JSON text, not dumped from dicts: the text must be exactly what
+    dumping the same object gives (key order, escaping, nulls), so clients see no difference."""
+    pieces = [piece for _, piece in world.result_pieces(DAY, dialect)]
+    assert len(pieces) > 30
+    for piece in pieces:
+        body = json.loads(piece)
+        assert piece == encode(body)
+        assert list(body)[:2] == ["race_id", "date"] and list(body["runners"][0])[:2] == ["horse_id", "horse"]
+    nulls = [key for piece in pieces for key, value in json.loads(piece).items() if value is None]
+    assert (dialect == "2026") == bool(nulls)
 
 
 def test_daily_volume_and_field_sizes_are_realistic(world: World) -> None:

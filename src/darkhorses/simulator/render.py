@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from json.encoder import encode_basestring
 from typing import Any
 
 from darkhorses.simulator.courses import CURRENCY
@@ -257,52 +258,80 @@ def _odds(race: Race, e: Entry, rng: random.Random) -> list[Body]:
 
 
 # -- results ------------------------------------------------------------------------------------------
+#
+# Result bodies are the hot path of a fresh results page (about 500 runners of 35 fields a day),
+# so they are written straight into JSON templates instead of being built as dicts and dumped.
+# Strings go through ``encode_basestring``, the very escaper ``json.dumps(..., ensure_ascii=False)``
+# uses, so the bytes are the same as :func:`~darkhorses.simulator.contract.encode` of the dict.
 
-def result(pop: Population, race: Race, dialect: str) -> Body:
-    """A ``Result``/``ResultStandard`` object: the race as run, runners in finishing order."""
-    rng = stream(pop.seed, "result-text", race.race_id)
-    region = race.region
-    domestic = race.course.domestic
-    runners = race.runners
-    symbol = CURRENCY[region]
-    furlongs = round(race.yards / YARDS_PER_FURLONG)
-    body: Body = {
-        "race_id": race.race_id,
-        "date": race.date.isoformat(),
-        "region": region,
-        "course": race.course.result_name,
-        "course_id": race.course.id,
-        "off": twelve_hour(race.off.hour, race.off.minute),
-        "off_dt": _off_dt(race),
-        "race_name": race.name,
-        "type": race.race_type,
-        "class": f"Class {race.race_class}" if race.race_class else "",
-        "pattern": race.pattern,
-        "rating_band": race.rating_band,
-        "age_band": race.age_band,
-        "sex_rest": race.sex_restriction,
-        "dist": round_distance_text(furlongs),
-        "dist_y": str(race.yards),
-        "dist_m": str(round(race.yards * METRES_PER_YARD)),
-        "dist_f": f"{furlongs}f",
-        "going": race.going,
-        "surface": race.surface,
-        "jumps": _or_missing(_jumps_text(race), dialect),
-        "runners": [_result_runner(pop, race, e, rng, dialect) for e in runners],
-        "winning_time_detail": winning_time_detail(race.winning_time, race.standard_time),
-        "comments": _or_missing("", dialect),
-        "non_runners": _or_missing(", ".join(f"{e.horse.name} ({e.non_runner})"
-                                             for e in race.entries if e.non_runner), dialect),
-    }
-    body.update(_tote(race, runners, rng, symbol, dialect) if domestic else
-                {key: _missing(dialect) for key in _TOTE_KEYS})
-    return body
+
+def _template(keys: tuple[str, ...]) -> str:
+    """``{"a":%s,"b":%s}``: the JSON text of an object with these keys, values left to fill in."""
+    return "{" + ",".join(f"{encode_basestring(key)}:%s" for key in keys) + "}"
+
+
+def _json_text(value: str | None) -> str:
+    """A nullable string field as JSON."""
+    return "null" if value is None else encode_basestring(value)
 
 
 _TOTE_KEYS = ("tote_win", "tote_pl", "tote_ex", "tote_csf", "tote_tricast", "tote_trifecta")
+_RESULT_KEYS = ("race_id", "date", "region", "course", "course_id", "off", "off_dt", "race_name", "type", "class",
+                "pattern", "rating_band", "age_band", "sex_rest", "dist", "dist_y", "dist_m", "dist_f", "going",
+                "surface", "jumps", "runners", "winning_time_detail", "comments", "non_runners") + _TOTE_KEYS
+_RESULT = _template(_RESULT_KEYS)
+_RUNNER_KEYS = ("horse_id", "horse", "sp", "sp_dec", "number", "position", "draw", "btn", "ovr_btn", "age", "sex",
+                "weight", "weight_lbs", "headgear", "time", "or", "rpr", "tsr", "prize", "jockey",
+                "jockey_claim_lbs", "jockey_id", "trainer", "trainer_id", "owner", "owner_id", "sire", "sire_id",
+                "dam", "dam_id", "damsire", "damsire_id", "comment", "silk_url")
+_RUNNER = {"2025": _template(_RUNNER_KEYS), "2026": _template(_RUNNER_KEYS + ("bsp",))}
 
 
-def _tote(race: Race, runners: list[Entry], rng: random.Random, symbol: str, dialect: str) -> Body:
+def result(pop: Population, race: Race, dialect: str) -> bytes:
+    """A ``Result``/``ResultStandard`` object as JSON: the race as run, runners in finishing order."""
+    rng = stream(pop.seed, "result-text", race.race_id)
+    region = race.region
+    runners = race.runners
+    furlongs = round(race.yards / YARDS_PER_FURLONG)
+    runner_texts = ",".join([_result_runner(pop, race, e, rng, dialect) for e in runners])
+    tote = (_tote(race, runners, rng, CURRENCY[region], dialect) if race.course.domestic else
+            (_missing(dialect),) * len(_TOTE_KEYS))
+    quote = encode_basestring
+    text = _RESULT % (
+        quote(race.race_id),
+        quote(race.date.isoformat()),
+        quote(region),
+        quote(race.course.result_name),
+        quote(race.course.id),
+        quote(twelve_hour(race.off.hour, race.off.minute)),
+        quote(_off_dt(race)),
+        quote(race.name),
+        quote(race.race_type),
+        quote(f"Class {race.race_class}" if race.race_class else ""),
+        quote(race.pattern),
+        quote(race.rating_band),
+        quote(race.age_band),
+        quote(race.sex_restriction),
+        quote(round_distance_text(furlongs)),
+        quote(str(race.yards)),
+        quote(str(round(race.yards * METRES_PER_YARD))),
+        quote(f"{furlongs}f"),
+        quote(race.going),
+        quote(race.surface),
+        _json_text(_or_missing(_jumps_text(race), dialect)),
+        f"[{runner_texts}]",
+        quote(winning_time_detail(race.winning_time, race.standard_time)),
+        _json_text(_or_missing("", dialect)),
+        _json_text(_or_missing(", ".join(f"{e.horse.name} ({e.non_runner})"
+                                         for e in race.entries if e.non_runner), dialect)),
+        *map(_json_text, tote),
+    )
+    return text.encode("utf-8")
+
+
+def _tote(race: Race, runners: list[Entry], rng: random.Random, symbol: str,
+          dialect: str) -> tuple[str | None, ...]:
+    """The tote fields in :data:`_TOTE_KEYS` order (missing where the pool did not pay)."""
     placed = [e for e in runners if e.position.isdigit()]
     decimals = [sp_decimal(e.step) for e in placed]
     places = 2 if len(runners) < 8 else 3 if len(runners) < 16 or not race.handicap else 4
@@ -312,67 +341,70 @@ def _tote(race: Race, runners: list[Entry], rng: random.Random, symbol: str, dia
         return tote_text(round(value, 1), symbol)
 
     exacta = win * decimals[1] * rng.uniform(0.5, 0.9) if len(decimals) > 1 else 0.0
-    return {
-        "tote_win": money(win) if decimals else _missing(dialect),
-        "tote_pl": " ".join(money(1 + (d - 1) / 4 * rng.uniform(0.7, 1.4)) for d in decimals[:places])
-        or _missing(dialect),
-        "tote_ex": money(exacta) if exacta else _missing(dialect),
-        "tote_csf": tote_text(round(exacta * 0.9, 2), symbol) if exacta else _missing(dialect),
-        "tote_tricast": tote_text(round(exacta * decimals[2] * 0.6, 2), symbol)
+    return (
+        money(win) if decimals else _missing(dialect),
+        " ".join(money(1 + (d - 1) / 4 * rng.uniform(0.7, 1.4)) for d in decimals[:places]) or _missing(dialect),
+        money(exacta) if exacta else _missing(dialect),
+        tote_text(round(exacta * 0.9, 2), symbol) if exacta else _missing(dialect),
+        tote_text(round(exacta * decimals[2] * 0.6, 2), symbol)
         if race.handicap and len(runners) >= 8 and len(decimals) > 2 else _missing(dialect),
-        "tote_trifecta": money(exacta * decimals[2] * 0.7) if len(decimals) > 2 else _missing(dialect),
-    }
+        money(exacta * decimals[2] * 0.7) if len(decimals) > 2 else _missing(dialect),
+    )
 
 
-def _result_runner(pop: Population, race: Race, e: Entry, rng: random.Random, dialect: str) -> Body:
+def _result_runner(pop: Population, race: Race, e: Entry, rng: random.Random, dialect: str) -> str:
+    """One runner of a result as JSON, its fields in :data:`_RUNNER_KEYS` order."""
     horse = e.horse
     sire, dam, damsire = _pedigree(pop, horse)
-    finished = e.position.isdigit()
+    position = e.position
+    finished = position.isdigit()
     uniform = rng.random
     comment = (f"{pick(_RUN_STYLES, uniform())} - {pick(_MIDDLE, uniform())} - "
-               f"{_FINISH.get(e.position, _FINISH['other'])}" if finished else
-               f"{pick(_RUN_STYLES, uniform())} - {_NON_FINISH[e.position]}")
+               f"{_FINISH.get(position, _FINISH['other'])}" if finished else
+               f"{pick(_RUN_STYLES, uniform())} - {_NON_FINISH[position]}")
     if uniform() < 0.3:
         comment += f"(op {fraction_text(min(len(LADDER) - 1, e.step + 1))})"
-    body: Body = {
-        "horse_id": horse.id,
-        "horse": horse.display_name,
-        "sp": fraction_text(e.step) + e.fav,
-        "sp_dec": sp_decimal_text(e.step),
-        "number": str(e.number),
-        "position": e.position,
-        "draw": str(e.draw) if race.race_type == "Flat" else "",
-        "btn": lengths_text(e.btn) if finished and e.btn is not None else DASH,
-        "ovr_btn": lengths_text(e.ovr_btn) if finished and e.ovr_btn is not None else DASH,
-        "age": str(e.age),
-        "sex": horse.sex_on(race.date.year)[1],
-        "weight": stones_text(e.lbs),
-        "weight_lbs": str(e.lbs),
-        "headgear": horse.headgear,
-        "time": race_time_text(e.time) if finished and e.time is not None else DASH,
-        "or": _rating(e.ofr, EN_DASH),
-        "rpr": _rating(e.race_rpr if finished else None, EN_DASH),
-        "tsr": _rating(e.tsr if finished else None, EN_DASH),
-        "prize": result_prize_text(e.prize, race.region) if e.prize else "",
-        "jockey": e.jockey.name,
-        "jockey_claim_lbs": str(e.claim),
-        "jockey_id": e.jockey.id,
-        "trainer": e.trainer.name,
-        "trainer_id": e.trainer.id,
-        "owner": e.owner.name,
-        "owner_id": e.owner.id,
-        "sire": sire.display_name if sire else "",
-        "sire_id": f"sir_{sire.num}" if sire else "",
-        "dam": dam.display_name if dam else "",
-        "dam_id": f"dam_{dam.num}" if dam else "",
-        "damsire": damsire.name if damsire else "",
-        "damsire_id": f"dsi_{damsire.num}" if damsire else "",
-        "comment": comment,
-        "silk_url": f"https://silks.darkhorses.invalid/{e.owner.id}.svg",
-    }
+    jockey, trainer, owner = e.jockey, e.trainer, e.owner
+    fields = (
+        horse.id,
+        horse.display_name,
+        fraction_text(e.step) + e.fav,
+        sp_decimal_text(e.step),
+        str(e.number),
+        position,
+        str(e.draw) if race.race_type == "Flat" else "",
+        lengths_text(e.btn) if finished and e.btn is not None else DASH,
+        lengths_text(e.ovr_btn) if finished and e.ovr_btn is not None else DASH,
+        str(e.age),
+        horse.sex_on(race.date.year)[1],
+        stones_text(e.lbs),
+        str(e.lbs),
+        horse.headgear,
+        race_time_text(e.time) if finished and e.time is not None else DASH,
+        _rating(e.ofr, EN_DASH),
+        _rating(e.race_rpr if finished else None, EN_DASH),
+        _rating(e.tsr if finished else None, EN_DASH),
+        result_prize_text(e.prize, race.region) if e.prize else "",
+        jockey.name,
+        str(e.claim),
+        jockey.id,
+        trainer.name,
+        trainer.id,
+        owner.name,
+        owner.id,
+        sire.display_name if sire else "",
+        f"sir_{sire.num}" if sire else "",
+        dam.display_name if dam else "",
+        f"dam_{dam.num}" if dam else "",
+        damsire.name if damsire else "",
+        f"dsi_{damsire.num}" if damsire else "",
+        comment,
+        f"https://silks.darkhorses.invalid/{owner.id}.svg",
+    )
     if dialect == "2026":
-        body["bsp"] = f"{e.bsp:.2f}" if e.bsp is not None else None
-    return body
+        bsp = _json_text(f"{e.bsp:.2f}" if e.bsp is not None else None)
+        return _RUNNER["2026"] % (*map(encode_basestring, fields), bsp)
+    return _RUNNER["2025"] % tuple(map(encode_basestring, fields))
 
 
 # -- horses -----------------------------------------------------------------------------------------

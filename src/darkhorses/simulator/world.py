@@ -117,7 +117,7 @@ class World:
     def _render_results(self, day: dt.date, dialect: str) -> tuple[Piece, ...]:
         ordered = sorted((r for r in self.races(day) if self.is_resulted(r)),
                          key=lambda r: (r.off, r.seq), reverse=True)
-        return tuple((r, encode(render.result(self.population, r, dialect))) for r in ordered)
+        return tuple((r, render.result(self.population, r, dialect)) for r in ordered)
 
     def result_pieces(self, day: dt.date, dialect: str = "2026") -> tuple[Piece, ...]:
         """Resulted races of ``day`` (newest first), each with its encoded ``Result``."""
@@ -131,7 +131,7 @@ class World:
     def _render_result(self, race_id: str, dialect: str) -> bytes:
         race = self.race(race_id)
         assert race is not None, race_id
-        return encode(render.result(self.population, race, dialect))
+        return render.result(self.population, race, dialect)
 
     def result_piece(self, race_id: str, dialect: str = "2026") -> bytes:
         """One resulted race's encoded ``Result`` (entity pages take races from many days)."""
