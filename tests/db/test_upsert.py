@@ -128,3 +128,23 @@ def test_unknown_columns_are_refused_before_anything_is_sent(engine: Engine) -> 
     with pytest.raises(ValueError, match="no column"):
         with engine.begin() as connection:
             upsert(connection, ra_mst_courses, [{"id": "crs_1", "name": "A", "dam_region": "GB"}])
+
+
+def test_stored_values_are_those_of_a_core_insert(engine: Engine) -> None:
+    """The upsert binds values itself (cached statements, the types' own bind processors): dates,
+    aware timestamps, booleans, numerics and JSON must be stored exactly as Core stores them."""
+    _parents(engine)
+    base = {"course_id": "crs_1", "date": dt.date(2025, 10, 13), "race_name": "Maiden",
+            "off_dt": dt.datetime(2025, 10, 13, 14, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+            "off_time": dt.time(14, 30), "distance_f": 8.5, "is_big_race": True, "has_result": False}
+    with engine.begin() as connection:
+        connection.execute(ra_mst_races.insert(), [{**base, "id": "rac_core"}])
+        upsert(connection, ra_mst_races, [{**base, "id": "rac_upsert"}])
+        columns = [ra_mst_races.c[name] for name in base]
+        stored = {
+            race_id: tuple(values)
+            for race_id, *values in connection.execute(
+                select(ra_mst_races.c.id, *[func.quote(c) if engine.dialect.name == "sqlite" else c for c in columns])
+            )
+        }
+    assert stored["rac_upsert"] == stored["rac_core"]

@@ -242,3 +242,21 @@ def test_every_mapped_api_field_is_written(endpoint: str, make: object, tables: 
             and column.info["source"] in {"api", "derived"}
         }
         assert expected - written[table] == set(), table
+
+
+def test_one_bookmaker_stub_per_firm_and_race_with_the_last_spelling() -> None:
+    card = Racecard.model_validate({
+        "race_id": "rac_1",
+        "runners": [
+            {"horse_id": "hrs_1", "odds": [{"bookmaker": "Spread Ex", "decimal": "3"}, {"bookmaker": "Bet365"}]},
+            {"horse_id": "hrs_2", "odds": [{"bookmaker": "Spreadex", "decimal": "5"}]},
+        ],
+    })
+    batch = racecard_rows(card)
+    assert batch.stubs["ra_mst_bookmakers"] == [
+        {"code": "spreadex", "name": "Spreadex", "type": "bookmaker", "is_active": True},
+        {"code": "bet365", "name": "Bet365", "type": "bookmaker", "is_active": True},
+    ]
+    assert [(row["horse_id"], row["bookmaker_code"], row["decimal_odds"]) for row in batch.odds] == [
+        ("hrs_1", "spreadex", 3.0), ("hrs_1", "bet365", None), ("hrs_2", "spreadex", 5.0),
+    ]

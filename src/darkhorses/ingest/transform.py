@@ -82,16 +82,24 @@ class Batch:
 
 
 @lru_cache(maxsize=None)
-def _memo(parser: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """The parser with a bounded memory: a day's odds repeat the same few prices and timestamps
-    tens of thousands of times, and every parser is pure, so each distinct string is read once."""
-    return lru_cache(maxsize=16384)(parser)
+def _memo(parser: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, bool]]:
+    """The parser with a bounded memory of its answers and of whether each one failed (see
+    :func:`darkhorses.parse.parse_failed`): a day's odds repeat the same few prices and
+    timestamps tens of thousands of times, and every parser is pure, so each distinct string is
+    read once."""
+
+    @lru_cache(maxsize=16384)
+    def read(raw: Any) -> tuple[Any, bool]:
+        value = parser(raw)
+        return value, parse.parse_failed(raw, value)
+
+    return read
 
 
 def _checked(batch: Batch, name: str, raw: Any, parser: Callable[[Any], Any]) -> Any:
     """Parse ``raw``; count it in ``batch.unparsed`` when the API sent something unreadable."""
-    value = _memo(parser)(raw)
-    if parse.parse_failed(raw, value):
+    value, failed = _memo(parser)(raw)
+    if failed:
         batch.unparsed[name] += 1
     return value
 
@@ -217,6 +225,7 @@ def region_rows(regions: Iterable[Region]) -> Batch:
 _BOOKMAKER_CODE = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=1024)
 def bookmaker_code(name: str) -> str:
     """One code per firm, whatever the spelling: ``"Spread Ex"`` and ``"Spreadex"`` → ``spreadex``."""
     return _BOOKMAKER_CODE.sub("", name.lower())
@@ -261,8 +270,10 @@ def racecard_rows(card: Racecard) -> Batch:
         }
     )
     batch.upserts["ra_mst_races"].append(race)
+    bookmakers: dict[str, Row] = {}
     for runner in card.runners:
-        _racecard_runner(batch, card.race_id, runner)
+        _racecard_runner(batch, card.race_id, runner, bookmakers)
+    batch.stubs["ra_mst_bookmakers"].extend(bookmakers.values())
     return batch
 
 
@@ -286,7 +297,7 @@ def _runner_identity(batch: Batch, race_id: str, runner: RacecardRunner | Result
     }
 
 
-def _racecard_runner(batch: Batch, race_id: str, runner: RacecardRunner) -> None:
+def _racecard_runner(batch: Batch, race_id: str, runner: RacecardRunner, bookmakers: dict[str, Row]) -> None:
     name, region = _name_and_region(runner.horse, runner.region)
     code = parse.sex_code(runner.sex_code) or parse.sex_code(runner.sex)
     dob = _checked(batch, "dob", runner.dob, parse.parse_date)
@@ -335,19 +346,22 @@ def _racecard_runner(batch: Batch, race_id: str, runner: RacecardRunner) -> None
             "jockey_silk_url": runner.silk_url,
         }
     )
-    _odds(batch, race_id, runner)
+    _odds(batch, race_id, runner, bookmakers)
     _supplementary(batch, race_id, runner)
 
 
-def _odds(batch: Batch, race_id: str, runner: RacecardRunner) -> None:
+def _odds(batch: Batch, race_id: str, runner: RacecardRunner, bookmakers: dict[str, Row]) -> None:
+    """A runner's prices, and into ``bookmakers`` (code → stub) the firms quoting them: one stub
+    per firm and race instead of one per price, the last spelling seen winning as it would
+    when the writer merges duplicate stubs."""
     for price in runner.odds:
         if not price.bookmaker:
             continue
         code = bookmaker_code(price.bookmaker)
         exchange = "exchange" in code
-        batch.stubs["ra_mst_bookmakers"].append(
-            {"code": code, "name": price.bookmaker, "type": "exchange" if exchange else "bookmaker", "is_active": True}
-        )
+        bookmakers[code] = {
+            "code": code, "name": price.bookmaker, "type": "exchange" if exchange else "bookmaker", "is_active": True
+        }
         batch.odds.append(
             {
                 "race_id": race_id,

@@ -117,10 +117,11 @@ def _write_odds(connection: Connection, rows: list[dict[str, Any]]) -> int:
             select(ra_mst_bookmakers.c.id, ra_mst_bookmakers.c.code).where(ra_mst_bookmakers.c.code.in_(chunk))
         )
     }
-    resolved = [
-        {**{k: v for k, v in row.items() if k != "bookmaker_code"}, "bookmaker_id": ids[row["bookmaker_code"]]}
-        for row in rows
-    ]
+    resolved = []
+    for row in rows:
+        odds = dict(row)
+        odds["bookmaker_id"] = ids[odds.pop("bookmaker_code")]
+        resolved.append(odds)
     return upsert(connection, ra_runner_odds, resolved)
 
 
