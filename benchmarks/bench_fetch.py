@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import os
 import socket
 import subprocess
 import sys
@@ -58,8 +59,14 @@ def _options(days: int) -> FetchOptions:
                         end_date=TODAY - dt.timedelta(days=1))
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far, from ``/proc`` (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def _simulator_process(latency_ms: float) -> Iterator[str]:
+def _simulator_process(latency_ms: float) -> Iterator[tuple[str, int]]:
     """``darkhorses simulate`` in its own process, so the server never competes with the client
     for the interpreter lock (that would delay arrivals and bunch them into 429s)."""
     with socket.socket() as probe:
@@ -79,25 +86,29 @@ def _simulator_process(latency_ms: float) -> Iterator[str]:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        yield base_url
+        yield base_url, server.pid
     finally:
         server.terminate()
         server.wait(timeout=10)
 
 
 def rate(days: int, latency_ms: float) -> None:
-    with tempfile.TemporaryDirectory() as tmp, _simulator_process(latency_ms) as base_url:
+    with tempfile.TemporaryDirectory() as tmp, _simulator_process(latency_ms) as (base_url, server):
         workdir = Path(tmp)
         settings = _settings(base_url, f"sqlite:///{workdir / 'rate.db'}", workdir, archive_enabled=False)
-        started = time.perf_counter()
+        server_cpu = _cpu_seconds(server)
+        started, cpu = time.perf_counter(), time.process_time()
         report, _ = asyncio.run(run_fetch(settings, _options(days), today=TODAY))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        server_cpu = _cpu_seconds(server) - server_cpu
     calls = report.api_calls
     racecards, results = calls["/v1/racecards/pro"], calls["/v1/results"]
     bound = max(racecards / settings.rate_limit_racecards, results / settings.rate_limit_default,
                 (racecards + results) / settings.rate_limit_global)
     print(f"{days}-day backfill, {latency_ms:.0f} ms latency: {racecards} racecard + {results} results calls "
           f"in {elapsed:.1f} s (lower bound under the limits {bound:.1f} s); success={report.success}")
+    print(f"CPU: fetch {cpu:.1f} s ({cpu / days:.2f} s a date), simulator {server_cpu:.1f} s; "
+          f"load average {os.getloadavg()[0]:.2f}")
     print(f"utilisation of the allowed rate: {bound / elapsed:.3f}")
 
 
