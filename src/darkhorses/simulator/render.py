@@ -260,31 +260,17 @@ def _odds(race: Race, e: Entry, rng: random.Random) -> list[Body]:
 # -- results ------------------------------------------------------------------------------------------
 #
 # Result bodies are the hot path of a fresh results page (about 500 runners of 35 fields a day),
-# so they are written straight into JSON templates instead of being built as dicts and dumped.
-# Strings go through ``encode_basestring``, the very escaper ``json.dumps(..., ensure_ascii=False)``
-# uses, so the bytes are the same as :func:`~darkhorses.simulator.contract.encode` of the dict.
-
-
-def _template(keys: tuple[str, ...]) -> str:
-    """``{"a":%s,"b":%s}``: the JSON text of an object with these keys, values left to fill in."""
-    return "{" + ",".join(f"{encode_basestring(key)}:%s" for key in keys) + "}"
+# so they are written straight as JSON text (f-strings, the cheapest way Python joins many
+# pieces) instead of being built as dicts and dumped. Texts (names, comments) go through
+# ``encode_basestring``, the very escaper ``json.dumps(..., ensure_ascii=False)`` uses; the other
+# strings are ids, codes and numbers written by our own formatters, with nothing to escape, and go
+# between quotes as they are. So the bytes are those
+# :func:`~darkhorses.simulator.contract.encode` gives for the same object (a test checks it).
 
 
 def _json_text(value: str | None) -> str:
     """A nullable string field as JSON."""
     return "null" if value is None else encode_basestring(value)
-
-
-_TOTE_KEYS = ("tote_win", "tote_pl", "tote_ex", "tote_csf", "tote_tricast", "tote_trifecta")
-_RESULT_KEYS = ("race_id", "date", "region", "course", "course_id", "off", "off_dt", "race_name", "type", "class",
-                "pattern", "rating_band", "age_band", "sex_rest", "dist", "dist_y", "dist_m", "dist_f", "going",
-                "surface", "jumps", "runners", "winning_time_detail", "comments", "non_runners") + _TOTE_KEYS
-_RESULT = _template(_RESULT_KEYS)
-_RUNNER_KEYS = ("horse_id", "horse", "sp", "sp_dec", "number", "position", "draw", "btn", "ovr_btn", "age", "sex",
-                "weight", "weight_lbs", "headgear", "time", "or", "rpr", "tsr", "prize", "jockey",
-                "jockey_claim_lbs", "jockey_id", "trainer", "trainer_id", "owner", "owner_id", "sire", "sire_id",
-                "dam", "dam_id", "damsire", "damsire_id", "comment", "silk_url")
-_RUNNER = {"2025": _template(_RUNNER_KEYS), "2026": _template(_RUNNER_KEYS + ("bsp",))}
 
 
 def result(pop: Population, race: Race, dialect: str) -> bytes:
@@ -295,43 +281,36 @@ def result(pop: Population, race: Race, dialect: str) -> bytes:
     furlongs = round(race.yards / YARDS_PER_FURLONG)
     runner_texts = ",".join([_result_runner(pop, race, e, rng, dialect) for e in runners])
     tote = (_tote(race, runners, rng, CURRENCY[region], dialect) if race.course.domestic else
-            (_missing(dialect),) * len(_TOTE_KEYS))
+            (_missing(dialect),) * 6)
+    tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta = map(_json_text, tote)
     quote = encode_basestring
-    text = _RESULT % (
-        quote(race.race_id),
-        quote(race.date.isoformat()),
-        quote(region),
-        quote(race.course.result_name),
-        quote(race.course.id),
-        quote(twelve_hour(race.off.hour, race.off.minute)),
-        quote(_off_dt(race)),
-        quote(race.name),
-        quote(race.race_type),
-        quote(f"Class {race.race_class}" if race.race_class else ""),
-        quote(race.pattern),
-        quote(race.rating_band),
-        quote(race.age_band),
-        quote(race.sex_restriction),
-        quote(round_distance_text(furlongs)),
-        quote(str(race.yards)),
-        quote(str(round(race.yards * METRES_PER_YARD))),
-        quote(f"{furlongs}f"),
-        quote(race.going),
-        quote(race.surface),
-        _json_text(_or_missing(_jumps_text(race), dialect)),
-        f"[{runner_texts}]",
-        quote(winning_time_detail(race.winning_time, race.standard_time)),
-        _json_text(_or_missing("", dialect)),
-        _json_text(_or_missing(", ".join(f"{e.horse.name} ({e.non_runner})"
-                                         for e in race.entries if e.non_runner), dialect)),
-        *map(_json_text, tote),
+    course = race.course
+    race_class = f"Class {race.race_class}" if race.race_class else ""
+    jumps = _json_text(_or_missing(_jumps_text(race), dialect))
+    non_runners = _json_text(_or_missing(", ".join(f"{e.horse.name} ({e.non_runner})"
+                                                   for e in race.entries if e.non_runner), dialect))
+    text = (
+        f'{{"race_id":{quote(race.race_id)},"date":"{race.date.isoformat()}","region":{quote(region)},'
+        f'"course":{quote(course.result_name)},"course_id":{quote(course.id)},'
+        f'"off":"{twelve_hour(race.off.hour, race.off.minute)}","off_dt":"{_off_dt(race)}",'
+        f'"race_name":{quote(race.name)},"type":{quote(race.race_type)},"class":{quote(race_class)},'
+        f'"pattern":{quote(race.pattern)},"rating_band":{quote(race.rating_band)},'
+        f'"age_band":{quote(race.age_band)},"sex_rest":{quote(race.sex_restriction)},'
+        f'"dist":"{round_distance_text(furlongs)}","dist_y":"{race.yards}",'
+        f'"dist_m":"{round(race.yards * METRES_PER_YARD)}","dist_f":"{furlongs}f",'
+        f'"going":{quote(race.going)},"surface":{quote(race.surface)},"jumps":{jumps},'
+        f'"runners":[{runner_texts}],'
+        f'"winning_time_detail":"{winning_time_detail(race.winning_time, race.standard_time)}",'
+        f'"comments":{_json_text(_or_missing("", dialect))},"non_runners":{non_runners},'
+        f'"tote_win":{tote_win},"tote_pl":{tote_pl},"tote_ex":{tote_ex},"tote_csf":{tote_csf},'
+        f'"tote_tricast":{tote_tricast},"tote_trifecta":{tote_trifecta}}}'
     )
     return text.encode("utf-8")
 
 
 def _tote(race: Race, runners: list[Entry], rng: random.Random, symbol: str,
           dialect: str) -> tuple[str | None, ...]:
-    """The tote fields in :data:`_TOTE_KEYS` order (missing where the pool did not pay)."""
+    """win, place, exacta, CSF, tricast and trifecta returns (missing where the pool did not pay)."""
     placed = [e for e in runners if e.position.isdigit()]
     decimals = [sp_decimal(e.step) for e in placed]
     places = 2 if len(runners) < 8 else 3 if len(runners) < 16 or not race.handicap else 4
@@ -353,7 +332,7 @@ def _tote(race: Race, runners: list[Entry], rng: random.Random, symbol: str,
 
 
 def _result_runner(pop: Population, race: Race, e: Entry, rng: random.Random, dialect: str) -> str:
-    """One runner of a result as JSON, its fields in :data:`_RUNNER_KEYS` order."""
+    """One runner of a result as JSON text."""
     horse = e.horse
     sire, dam, damsire = _pedigree(pop, horse)
     position = e.position
@@ -364,47 +343,33 @@ def _result_runner(pop: Population, race: Race, e: Entry, rng: random.Random, di
                f"{pick(_RUN_STYLES, uniform())} - {_NON_FINISH[position]}")
     if uniform() < 0.3:
         comment += f"(op {fraction_text(min(len(LADDER) - 1, e.step + 1))})"
+    quote = encode_basestring
     jockey, trainer, owner = e.jockey, e.trainer, e.owner
-    fields = (
-        horse.id,
-        horse.display_name,
-        fraction_text(e.step) + e.fav,
-        sp_decimal_text(e.step),
-        str(e.number),
-        position,
-        str(e.draw) if race.race_type == "Flat" else "",
-        lengths_text(e.btn) if finished and e.btn is not None else DASH,
-        lengths_text(e.ovr_btn) if finished and e.ovr_btn is not None else DASH,
-        str(e.age),
-        horse.sex_on(race.date.year)[1],
-        stones_text(e.lbs),
-        str(e.lbs),
-        horse.headgear,
-        race_time_text(e.time) if finished and e.time is not None else DASH,
-        _rating(e.ofr, EN_DASH),
-        _rating(e.race_rpr if finished else None, EN_DASH),
-        _rating(e.tsr if finished else None, EN_DASH),
-        result_prize_text(e.prize, race.region) if e.prize else "",
-        jockey.name,
-        str(e.claim),
-        jockey.id,
-        trainer.name,
-        trainer.id,
-        owner.name,
-        owner.id,
-        sire.display_name if sire else "",
-        f"sir_{sire.num}" if sire else "",
-        dam.display_name if dam else "",
-        f"dam_{dam.num}" if dam else "",
-        damsire.name if damsire else "",
-        f"dsi_{damsire.num}" if damsire else "",
-        comment,
-        f"https://silks.darkhorses.invalid/{owner.id}.svg",
+    draw = e.draw if race.race_type == "Flat" else ""
+    btn = lengths_text(e.btn) if finished and e.btn is not None else DASH
+    ovr_btn = lengths_text(e.ovr_btn) if finished and e.ovr_btn is not None else DASH
+    time = race_time_text(e.time) if finished and e.time is not None else DASH
+    rpr = _rating(e.race_rpr if finished else None, EN_DASH)
+    tsr = _rating(e.tsr if finished else None, EN_DASH)
+    prize = result_prize_text(e.prize, race.region) if e.prize else ""
+    sire_name, sire_id = (quote(sire.display_name), f"sir_{sire.num}") if sire else ('""', "")
+    dam_name, dam_id = (quote(dam.display_name), f"dam_{dam.num}") if dam else ('""', "")
+    damsire_name, damsire_id = (quote(damsire.name), f"dsi_{damsire.num}") if damsire else ('""', "")
+    text = (
+        f'{{"horse_id":"{horse.id}","horse":{quote(horse.display_name)},"sp":"{fraction_text(e.step)}{e.fav}",'
+        f'"sp_dec":"{sp_decimal_text(e.step)}","number":"{e.number}","position":"{position}","draw":"{draw}",'
+        f'"btn":"{btn}","ovr_btn":"{ovr_btn}","age":"{e.age}","sex":"{horse.sex_on(race.date.year)[1]}",'
+        f'"weight":"{stones_text(e.lbs)}","weight_lbs":"{e.lbs}","headgear":"{horse.headgear}","time":"{time}",'
+        f'"or":"{_rating(e.ofr, EN_DASH)}","rpr":"{rpr}","tsr":"{tsr}","prize":"{prize}",'
+        f'"jockey":{quote(jockey.name)},"jockey_claim_lbs":"{e.claim}","jockey_id":"{jockey.id}",'
+        f'"trainer":{quote(trainer.name)},"trainer_id":"{trainer.id}","owner":{quote(owner.name)},'
+        f'"owner_id":"{owner.id}","sire":{sire_name},"sire_id":"{sire_id}","dam":{dam_name},"dam_id":"{dam_id}",'
+        f'"damsire":{damsire_name},"damsire_id":"{damsire_id}","comment":{quote(comment)},'
+        f'"silk_url":"https://silks.darkhorses.invalid/{owner.id}.svg"'
     )
     if dialect == "2026":
-        bsp = _json_text(f"{e.bsp:.2f}" if e.bsp is not None else None)
-        return _RUNNER["2026"] % (*map(encode_basestring, fields), bsp)
-    return _RUNNER["2025"] % tuple(map(encode_basestring, fields))
+        return f'{text},"bsp":{_json_text(f"{e.bsp:.2f}" if e.bsp is not None else None)}}}'
+    return text + "}"
 
 
 # -- horses -----------------------------------------------------------------------------------------
