@@ -51,6 +51,16 @@ def test_result_pieces_are_the_compact_json_of_their_own_bodies(world: World, di
     assert (dialect == "2026") == bool(nulls)
 
 
+def test_running_a_day_copies_its_cached_plan_and_leaves_it_without_runners() -> None:
+    world = World(1, TODAY)
+    plan = world.plan(DAY)
+    races = world.races(DAY)
+    assert [r.race_id for r in races] == [r.race_id for r in plan]
+    assert all(r.entries for r in races if not r.abandoned)
+    assert all(r.entries == [] and r.winning_time == 0.0 for r in plan)
+    assert world.plan(DAY) is plan
+
+
 def test_daily_volume_and_field_sizes_are_realistic(world: World) -> None:
     race_counts, meeting_counts, fields = [], [], Counter()
     for offset in range(0, 60, 3):

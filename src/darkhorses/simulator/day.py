@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from darkhorses.simulator.courses import Course, all_courses
-from darkhorses.simulator.population import FIRST_COHORT, FLAT, JUMPS, Horse, Person, Population, horse_number
+from darkhorses.simulator.population import (
+    FIRST_COHORT, FLAT, JUMPS, History, Horse, Person, Population, horse_number)
 from darkhorses.simulator.racing import GOING_AW, GOING_IRE_EXTRA, GOING_TURF, LADDER, nearest_step, sp_decimal
-from darkhorses.simulator.rng import normal, pick, stream
+from darkhorses.simulator.rng import normal, pick, stream, uniform_stream
 
 EPOCH = dt.date(1988, 1, 1)
 RACE_BASE = 20_000_000
@@ -55,9 +57,9 @@ class Entry:
     jockey: Person
     claim: int
     trainer: Person
-    prev_trainers: list[tuple[dt.date, Person]]
+    prev_trainers: History
     owner: Person
-    prev_owners: list[tuple[dt.date, Person]]
+    prev_owners: History
     lbs: int
     draw: int
     ofr: int | None
@@ -374,7 +376,7 @@ def field_numbers(pop: Population, seed: int, races: list[Race]) -> list[list[in
     day can be known without building horses or results; a horse is declared once a day.
     """
     used: set[int] = set()
-    return [_field(stream(seed, "field", race.race_id).random, pop, race, used) for race in races]
+    return [_field(uniform_stream(seed, "field", race.race_id), pop, race, used) for race in races]
 
 
 def _field(uniform, pop: Population, race: Race, used: set[int]) -> list[int]:
@@ -546,15 +548,18 @@ def _result(uniform, race: Race, runners: list[Entry]) -> None:
     race.entries.sort(key=lambda e: order.get(id(e), len(order)))
 
 
-def run_day(pop: Population, seed: int, day: dt.date, fields: list[list[int]] | None = None) -> list[Race]:
+def run_day(pop: Population, seed: int, day: dt.date, fields: list[list[int]] | None = None,
+            plan: Sequence[Race] | None = None) -> list[Race]:
     """The planned races of ``day`` with runners declared and results decided.
 
-    ``fields`` (from :func:`field_numbers`) saves sampling the fields again when already known.
+    ``fields`` (from :func:`field_numbers`) saves sampling the fields again when already known, and
+    ``plan`` (the day's :func:`plan_day`, say a cached one) planning the day again: its races are
+    copied (at half the cost of planning them), not changed.
     """
-    races = plan_day(seed, day)
+    races = [replace(race, entries=[]) for race in plan] if plan is not None else plan_day(seed, day)
     horse = pop.horse
     for race, numbers in zip(races, fields if fields is not None else field_numbers(pop, seed, races)):
-        uniform = stream(seed, "race", race.race_id).random
+        uniform = uniform_stream(seed, "race", race.race_id)
         race.entries = _declare(uniform, pop, race, [horse(num) for num in numbers])
         runners = race.runners
         if runners:

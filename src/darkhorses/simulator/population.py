@@ -25,9 +25,8 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from darkhorses.simulator import names
-from darkhorses.simulator.rng import between, entity_stream, mix64, normal, pick, stream
+from darkhorses.simulator.rng import Uniform, between, entity_uniform, mix64, normal, pick, stream
 
-Uniform = Callable[[], float]
 
 FIRST_COHORT = 1965
 COHORT_SIZE = 9000
@@ -124,6 +123,10 @@ class Identity(NamedTuple):
         return f"{self.name} ({self.breed_region})"
 
 
+#: Connections with the dates they started: a horse's trainers or owners, or a runner's earlier ones.
+History = tuple[tuple[dt.date, Person], ...]
+
+
 @dataclass(slots=True, eq=False)
 class Horse:
     """Everything fixed about a horse for life. Names never carry the country suffix here.
@@ -150,8 +153,8 @@ class Horse:
     dam: int | None
     ability: float
     edge: float
-    trainers: tuple[tuple[dt.date, Person], ...]
-    owners: tuple[tuple[dt.date, Person], ...]
+    trainers: History
+    owners: History
     has_pro: bool
     headgear: str
     stud_quality: float
@@ -175,28 +178,26 @@ class Horse:
             return ("filly", "F") if age < 5 else ("mare", "M")
         return ("colt", "C") if age < 5 else ("horse", "H")
 
-    def trainer_on(self, day: dt.date) -> tuple[Person, list[tuple[dt.date, Person]]]:
+    def trainer_on(self, day: dt.date) -> tuple[Person, History]:
         """The trainer on ``day`` and the earlier trainers (latest first) with change dates."""
         return _holder_on(self.trainers, day)
 
-    def owner_on(self, day: dt.date) -> tuple[Person, list[tuple[dt.date, Person]]]:
+    def owner_on(self, day: dt.date) -> tuple[Person, History]:
         """The owner on ``day`` and the earlier owners (latest first) with change dates."""
         return _holder_on(self.owners, day)
 
 
-def _holder_on(
-    changes: tuple[tuple[dt.date, Person], ...], day: dt.date
-) -> tuple[Person, list[tuple[dt.date, Person]]]:
+def _holder_on(changes: History, day: dt.date) -> tuple[Person, History]:
     current = changes[0][1]
+    if len(changes) == 1:  # most horses never move: skip the walk, and share the empty history
+        return current, ()
     earlier: list[tuple[dt.date, Person]] = []
-    if len(changes) == 1:  # most horses never move: skip the walk
-        return current, earlier
     for since, person in changes[1:]:
         if since > day:
             break
         earlier.insert(0, (since, current))
         current = person
-    return current, earlier
+    return current, tuple(earlier)
 
 
 class Population:
@@ -273,7 +274,7 @@ class Population:
 
     def _make_stud(self, num: int) -> tuple[float, float]:
         """A stallion's (visible quality, hidden edge) as passed on to his progeny."""
-        uniform = entity_stream(self.seed, _STUD, num).random
+        uniform = entity_uniform(self.seed, _STUD, num)
         return 0.45 * normal(uniform()), (0.45 if uniform() < 0.15 else 0.0)
 
     def horse_exists(self, num: int) -> bool:
@@ -309,7 +310,7 @@ class Population:
         if parts is None:
             raise KeyError(num)
         year, index = parts
-        uniform = entity_stream(self.seed, _HORSE, num).random
+        uniform = entity_uniform(self.seed, _HORSE, num)
         cohort = self.cohort(year)
         ident = self.identity(num)
         sire, dam = ident.sire, ident.dam
@@ -356,7 +357,7 @@ class Population:
     def _changes(
         uniform: Uniform, pick_person: Callable[[float, str, str, int], Person], region: str, code: str,
         debut: dt.date, end: dt.date,
-    ) -> tuple[tuple[dt.date, Person], ...]:
+    ) -> History:
         """First connection and, for some horses, a move mid-career (prev_trainers/prev_owners)."""
         first = (debut, pick_person(uniform(), region, code, debut.year))
         if uniform() >= 0.15:
@@ -381,7 +382,7 @@ class Population:
         return code, region, first, first + between(6, 35, uniform())
 
     def _make_jockey(self, number: int) -> Person:
-        uniform = entity_stream(self.seed, _JOCKEY, number).random
+        uniform = entity_uniform(self.seed, _JOCKEY, number)
         code, region, first, last = self._career(uniform, TRAIN_REGIONS)
         return Person(
             id=f"jky_{number}", name=names.person_name(uniform), region=region, code=code,
@@ -390,7 +391,7 @@ class Population:
         )
 
     def _make_trainer(self, number: int) -> Person:
-        uniform = entity_stream(self.seed, _TRAINER, number).random
+        uniform = entity_uniform(self.seed, _TRAINER, number)
         code, region, first, last = self._career(uniform, TRAIN_REGIONS)
         return Person(
             id=f"trn_{number}", name=names.person_name(uniform), region=region, code=code,
@@ -399,7 +400,7 @@ class Population:
 
     def _make_owner(self, number: int) -> Person:
         return Person(
-            id=f"own_{number}", name=names.owner_name(entity_stream(self.seed, _OWNER, number).random), region="",
+            id=f"own_{number}", name=names.owner_name(entity_uniform(self.seed, _OWNER, number)), region="",
             code="", first_year=1960, last_year=9999,
         )
 

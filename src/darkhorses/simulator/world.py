@@ -58,7 +58,7 @@ class World:
         return self.first_date <= day <= self.last_date
 
     def _run(self, day: dt.date) -> tuple[Race, ...]:
-        return tuple(run_day(self.population, self.seed, day)) if self._in_range(day) else ()
+        return tuple(run_day(self.population, self.seed, day, plan=self.plan(day))) if self._in_range(day) else ()
 
     def _plan(self, day: dt.date) -> tuple[Race, ...]:
         return tuple(plan_day(self.seed, day)) if self._in_range(day) else ()
