@@ -5,12 +5,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from darkhorses.cli import app
-from darkhorses.db.schema import ra_entity_combinations, ra_mst_jockeys, ra_mst_sires, ra_performance_by_venue
+from darkhorses.db.migrate import upgrade
+from darkhorses.db.schema import (
+    ra_entity_combinations,
+    ra_lineage,
+    ra_mst_jockeys,
+    ra_mst_sires,
+    ra_performance_by_venue,
+)
 from darkhorses.errors import ConfigError
 from darkhorses.stats import replace
 from darkhorses.stats.populate import JOBS, populate, select_jobs
@@ -131,3 +138,22 @@ def test_rerun_rewrites_changed_rows_and_keeps_unchanged_ones(section_14: Racing
     assert (rows["j", "t"].total_runs, rows["j", "t"].calculated_at) == (4, BATCH_TS)  # R4 added a run
     assert rows["jf1", "tf1"].calculated_at == first  # R1 filler: nothing changed, row not rewritten
     assert rows["jf1", "tf1"].query_filters["as_of"] == "2025-02-03"
+
+
+def _index_definitions(engine: Engine) -> list[tuple[str, str]]:
+    with engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ANY(:t)"
+        ), {"t": list(JOBS)})
+        return sorted((name, definition) for name, definition in rows)
+
+
+@pytest.mark.postgres
+def test_a_first_population_on_postgres_leaves_the_migrated_indexes(postgres_engine: Engine) -> None:
+    upgrade(postgres_engine)
+    build_section_14(Racing(postgres_engine))
+    migrated = _index_definitions(postgres_engine)
+    populate(postgres_engine, as_of=D, now=BATCH_TS)
+    assert _count(postgres_engine, ra_lineage) == 5 * 3  # five runs by pedigreed horses, written without indexes
+    assert {"pk_ra_lineage", "uq_ra_lineage_runner_id", "ix_ra_runner_statistics_horse_id"} <= {n for n, _ in migrated}
+    assert _index_definitions(postgres_engine) == migrated

@@ -40,7 +40,7 @@ _FURLONGS = "CAST(k / 2 AS TEXT) || CASE WHEN k % 2 = 1 THEN '.5f' ELSE 'f' END"
 DISTANCE = Breakdown("distance", "key_hf", _FURLONGS, _FURLONGS)
 
 
-def breakdown_ctes(entity: str, breakdown: Breakdown) -> str:
+def breakdown_ctes(dialect: Dialect, entity: str, breakdown: Breakdown) -> str:
     """CTEs ``<kind>_top``: one row per entity with the three ranked slots already pivoted."""
     b = breakdown.kind
     slots = ",\n         ".join(
@@ -63,7 +63,8 @@ def breakdown_ctes(entity: str, breakdown: Breakdown) -> str:
   HAVING COUNT(*) >= :min_group_runs
 ),
 {b}_ranked AS (
-  SELECT g.*, ROW_NUMBER() OVER (PARTITION BY id ORDER BY w DESC, n ASC, k ASC) AS rk FROM {b}_groups g
+  SELECT g.*, ROW_NUMBER() OVER (PARTITION BY {dialect.bytewise('id')} ORDER BY w DESC, n ASC, k ASC) AS rk
+  FROM {b}_groups g
 ),
 {b}_top AS (
   SELECT id, {slots},
@@ -127,8 +128,8 @@ a AS (
   SELECT id, {RECORD_RESUMS}, COUNT(*) AS horses, SUM(CASE WHEN n_wins > 0 THEN 1 ELSE 0 END) AS winners
   FROM per_horse GROUP BY id
 ),
-{breakdown_ctes(entity, CLASS)},
-{breakdown_ctes(entity, DISTANCE)},
+{breakdown_ctes(dialect, entity, CLASS)},
+{breakdown_ctes(dialect, entity, DISTANCE)},
 summary AS (
   SELECT {select_list(columns)}
   FROM {self.table.name} m

@@ -10,6 +10,10 @@ to the migrations.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from darkhorses.stats.context import Context
@@ -39,17 +43,50 @@ def build_stage(connection: Connection, job: Job, ctx: Context) -> int:
 def fill_if_empty(connection: Connection, job: Job, ctx: Context) -> int | None:
     """First population of a calculated table: insert straight from the query, skipping the
     staging copy (the table is empty, so there is nothing to match or delete, and readers still
-    see it empty until the commit). Returns the rows written, or None if the table has rows."""
+    see it empty until the commit). Returns the rows written, or None if the table has rows.
+
+    On PostgreSQL the table's indexes are dropped for the insert and rebuilt after it, in the same
+    transaction: building an index from 2.8M rows at once costs a fraction of updating it row by
+    row in random key order. Readers of the (empty) table wait for the commit meanwhile; a
+    concurrent populate waits from the emptiness check on, so it cannot insert in between.
+    """
     dialect = Dialect.of(connection)
     query = job.stage_sql(dialect, ctx)
     with connection.begin():
+        if dialect.is_postgres:
+            connection.exec_driver_sql(f"LOCK TABLE {job.name} IN SHARE ROW EXCLUSIVE MODE")
         if connection.exec_driver_sql(f"SELECT 1 FROM {job.name} LIMIT 1").first() is not None:
             return None
         columns = list(connection.execute(ctx.sql(f"SELECT * FROM ({query}) q LIMIT 0"), ctx.params()).keys())
         names = ", ".join(columns)
-        result = connection.execute(ctx.sql(f"INSERT INTO {job.name} ({names}) SELECT {names} FROM ({query}) q"),
-                                    ctx.params())
+        with _indexes_deferred(connection, job.name) if dialect.is_postgres else nullcontext():
+            result = connection.execute(ctx.sql(f"INSERT INTO {job.name} ({names}) SELECT {names} FROM ({query}) q"),
+                                        ctx.params())
         return int(result.rowcount)
+
+
+@contextmanager
+def _indexes_deferred(connection: Connection, table: str) -> Iterator[None]:
+    """Drop ``table``'s indexes (and the constraints they back) and recreate them afterwards, under
+    the same names and definitions, so the schema the migrations made is unchanged at the commit.
+    A table that another table's foreign key references keeps its indexes.
+
+    PostgreSQL only; the caller's transaction makes the whole exchange atomic.
+    """
+    rows = connection.execute(text(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), quote_ident(c.conname), "
+        "pg_get_constraintdef(c.oid) "
+        "FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
+        "WHERE i.indrelid = CAST(:table AS regclass) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.confrelid = i.indrelid)"
+    ), {"table": table}).all()
+    for index, _, constraint, _ in rows:
+        connection.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {constraint}" if constraint
+                                   else f"DROP INDEX {index}")
+    yield
+    for _, index_definition, constraint, constraint_definition in rows:
+        connection.exec_driver_sql(f"ALTER TABLE {table} ADD CONSTRAINT {constraint} {constraint_definition}"
+                                   if constraint else index_definition)
 
 
 def _stage_columns(connection: Connection, name: str) -> list[str]:

@@ -94,7 +94,9 @@ def race_facts(dialect: Dialect, ctx: Context, *, resulted: bool) -> str:
 def run_select(dialect: Dialect, ctx: Context) -> str:
     """The SELECT that defines ``run`` as of ``:as_of`` (and from ``:first_day`` in a test slice).
 
-    A parsed ``position`` is a finish; text codes are checked only where there is none.
+    A parsed ``position`` is a finish; text codes are checked only where there is none. The
+    windows (run order, field size, dead-heat size) are computed over a narrow projection and
+    joined back on the runner: sorting the wide rows themselves spilled to disk at 1M runs.
     """
     raw = "UPPER(TRIM(ru.position_raw))"
     return f"""
@@ -122,13 +124,17 @@ started AS (
     AND ru.position_raw IS NOT NULL AND (ru.position IS NOT NULL OR {raw} NOT IN {NOT_STARTED})
     AND NOT {is_test('ru')}
 ),
-counted AS (
-  SELECT started.*,
+ranks AS (
+  SELECT runner_id,
          ROW_NUMBER() OVER (ORDER BY race_day, off_dt NULLS LAST, runner_id) AS seq_no,
          COUNT(*) OVER (PARTITION BY race_id) AS starters,
          CASE WHEN finish_pos IS NULL THEN 1
               ELSE COUNT(*) OVER (PARTITION BY race_id, finish_pos) END AS dh_n
   FROM started
+),
+counted AS (
+  SELECT started.*, ranks.seq_no, ranks.starters, ranks.dh_n
+  FROM started JOIN ranks ON ranks.runner_id = started.runner_id
 )
 SELECT counted.*,
        CASE WHEN finish_pos = 1 THEN 1 ELSE 0 END AS is_win,

@@ -106,8 +106,9 @@ WITH races AS (
   {race_facts(dialect, ctx, resulted=False)}
 ),
 seq AS (
-  SELECT ru.id AS runner_id, ru.horse_id, races.race_date, races.race_day, races.off_dt, races.course_id,
-         races.key_hf, ru.jockey_id,
+  SELECT ru.id AS runner_id, {dialect.bytewise('ru.horse_id')} AS horse_id, races.race_date, races.race_day,
+         races.off_dt, {dialect.bytewise('races.course_id')} AS course_id, races.key_hf,
+         {dialect.bytewise('ru.jockey_id')} AS jockey_id,
          CASE WHEN r.runner_id IS NULL THEN 0 ELSE 1 END AS f,
          COALESCE(r.is_win, 0) AS w, COALESCE(r.is_2nd, 0) AS s2, COALESCE(r.is_3rd, 0) AS s3,
          COALESCE(r.is_top3, 0) AS p3, r.prize_pence AS prize, r.going_group, r.is_aw, r.is_jumps,

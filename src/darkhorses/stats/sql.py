@@ -48,6 +48,14 @@ class Dialect:
             return f"({date_sql} - DATE '1970-01-01')"
         return f"CAST(julianday({date_sql}) - 2440587.5 AS INTEGER)"
 
+    def bytewise(self, text_sql: str) -> str:
+        """Text that sorts byte by byte. The groups and every value computed over them are the
+        same (equality is bytewise either way), but PostgreSQL sorts ``COLLATE "C"`` text with
+        ``memcmp`` and abbreviated keys instead of the locale's ``strcoll``, several times faster
+        on the million-row window sorts. SQLite compares bytes already. Never compare the result
+        with a column of the default collation: PostgreSQL refuses to mix the two."""
+        return f'({text_sql} COLLATE "C")' if self.is_postgres else text_sql
+
     def json_object_agg(self, key_sql: str, value_sql: str) -> str:
         if self.is_postgres:
             return f"jsonb_object_agg({key_sql}, {value_sql})"
