@@ -63,7 +63,7 @@ async def test_backfill_matches_the_world_and_reruns_fetch_nothing(engine: Engin
     settings = _settings(tmp_path, engine)
     app = _app()
     world = World(seed=7, today=TODAY)
-    days = [TODAY - dt.timedelta(days=n) for n in (6, 5, 4)]
+    days = [TODAY - dt.timedelta(days=n) for n in (7, 6, 5, 4)]  # 8 date units: WORKER_MIN_DATE_UNITS, so pages are read in a worker
     report, run_file = await _fetch(app, settings, engine, mode="backfill", start_date=days[0], end_date=days[-1])
     assert report.success, report.failed
 

@@ -20,11 +20,13 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import multiprocessing
 import os
 import socket
 from collections import Counter
-from collections.abc import Awaitable, Callable
-from contextlib import AbstractContextManager
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -45,6 +47,7 @@ from darkhorses.errors import ConfigError, DarkHorsesError
 from darkhorses.ingest import ledger
 from darkhorses.ingest.horses import fetch_horse, unenriched
 from darkhorses.ingest.ledger import Unit
+from darkhorses.ingest.pages import PageReaders
 from darkhorses.ingest.racecards import DAYS_AHEAD, FIRST_PRO_RACECARD, fetch_racecards
 from darkhorses.ingest.reference import fetch_courses, fetch_regions
 from darkhorses.ingest.runfiles import write_run_file
@@ -68,6 +71,9 @@ REFERENCE_MAX_AGE = dt.timedelta(days=30)
 TEST_DAYS = 7
 TEST_HORSES = 25
 LOCK_STALE_AFTER = dt.timedelta(minutes=15)
+WORKER_MIN_DATE_UNITS = 8
+"""Racecard and results units from which pages are read in a worker process (see
+:mod:`darkhorses.ingest.pages`); below it, starting the process costs more than it saves."""
 
 JOBS: dict[str, tuple[str, ...]] = {
     "regions": ("ra_mst_regions",),
@@ -316,9 +322,11 @@ class _Run:
     """One fetch run: executes units, keeps the report, writes the ledger."""
 
     def __init__(self, engine: Engine, api: RacingApiClient, settings: Settings, options: FetchOptions,
-                 report: FetchReport, run_id: int, holder: str, progress: Progress) -> None:
+                 report: FetchReport, run_id: int, holder: str, progress: Progress, readers: PageReaders) -> None:
         self.engine, self.api, self.settings, self.options = engine, api, settings, options
         self.report, self.run_id, self.holder, self.progress = report, run_id, holder, progress
+        self.readers = readers
+        self._writing = asyncio.Lock()
 
     async def unit(self, unit: Unit, produce: Callable[[], Awaitable[Batch]]) -> None:
         try:
@@ -333,16 +341,8 @@ class _Run:
         started = dt.datetime.now(dt.timezone.utc)
         try:
             batch = await produce()
-            with self.engine.begin() as connection:
-                written = write_batch(connection, batch)
-                if batch.quarantined:
-                    connection.execute(insert(dh_quarantine), [
-                        {"run_id": self.run_id, "job": unit.job, "partition_key": unit.key,
-                         "record_key": q.record_key, "reason": q.reason, "raw": q.raw}
-                        for q in batch.quarantined
-                    ])
-                ledger.mark_done(connection, unit, self.run_id, batch.row_count(), started)
-                beat(connection, "fetch", self.holder)
+            async with self._writing:
+                written = await asyncio.to_thread(self._write, unit, batch, started)
         except (AuthError, PlanError):
             raise
         except (RacingApiError, SQLAlchemyError) as exc:
@@ -357,6 +357,21 @@ class _Run:
         self.report.unparsed.update(batch.unparsed)
         log.debug("unit %s: %d rows", unit, batch.row_count())
 
+    def _write(self, unit: Unit, batch: Batch, started: dt.datetime) -> Counter[str]:
+        """A unit's rows, quarantined records and ledger entry in one transaction. Runs in a
+        thread, one unit at a time, so that the event loop keeps starting requests meanwhile."""
+        with self.engine.begin() as connection:
+            written = write_batch(connection, batch)
+            if batch.quarantined:
+                connection.execute(insert(dh_quarantine), [
+                    {"run_id": self.run_id, "job": unit.job, "partition_key": unit.key,
+                     "record_key": q.record_key, "reason": q.reason, "raw": q.raw}
+                    for q in batch.quarantined
+                ])
+            ledger.mark_done(connection, unit, self.run_id, batch.row_count(), started)
+            beat(connection, "fetch", self.holder)
+        return written
+
     def produce(self, unit: Unit) -> Callable[[], Awaitable[Batch]]:
         regions = self.settings.regions
         if unit.job == "regions":
@@ -364,9 +379,9 @@ class _Run:
         if unit.job == "courses":
             return lambda: fetch_courses(self.api, regions)
         if unit.job == "racecards":
-            return lambda: fetch_racecards(self.api, dt.date.fromisoformat(unit.key), regions)
+            return lambda: fetch_racecards(self.api, dt.date.fromisoformat(unit.key), regions, self.readers)
         if unit.job == "results":
-            return lambda: fetch_results(self.api, dt.date.fromisoformat(unit.key), regions)
+            return lambda: fetch_results(self.api, dt.date.fromisoformat(unit.key), regions, self.readers)
         return lambda: fetch_horse(self.api, unit.key, self.settings)
 
     async def run_all(self, units: list[Unit]) -> None:
@@ -410,6 +425,23 @@ def _finish_run(engine: Engine, run_id: int, report: FetchReport) -> None:
                [{"table_name": name, "last_updated": now, "record_count": counts[name]} for name in tables])
 
 
+@contextmanager
+def _page_readers(in_worker: bool) -> Iterator[PageReaders]:
+    """Page readers for a run: in one worker process when the run is big enough to repay its
+    start. One is enough: the event loop and the API (or the simulator) need the other cores.
+
+    The worker is forked, so it needs no fresh imports and no ``__main__`` guard in the caller's
+    script, and it is forked at once, before the run starts any thread (writes go through one).
+    Without ``fork`` (Windows) pages are read in the event loop.
+    """
+    if not in_worker or "fork" not in multiprocessing.get_all_start_methods():
+        yield PageReaders()
+        return
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as executor:
+        executor.submit(os.getpid).result()
+        yield PageReaders(executor)
+
+
 async def run_fetch(
     settings: Settings,
     options: FetchOptions,
@@ -437,17 +469,20 @@ async def run_fetch(
         run_id = _start_run(engine, options.mode, report.started_at)
         try:
             archive = RawArchive.from_settings(settings)
+            dated = sum(unit.job in ("racecards", "results") for unit in units)
             async with RacingApiClient(settings, transport=transport, limiter=limiter, retry=retry, archive=archive,
                                        results_page_limit=settings.racing_api_results_page_limit) as api:
-                run = _Run(engine, api, settings, options, report, run_id, holder, progress or LogProgress())
-                try:
-                    await _execute(run, engine, units, options, today)
-                finally:
-                    report.api_calls.update(api.requests)
-                    report.unknown_fields.update(api.unknown_fields)
-                    if archive is not None:
-                        archive.close()
-                        report.archive = str(archive.path) if archive.path else None
+                with _page_readers(dated >= WORKER_MIN_DATE_UNITS) as readers:
+                    run = _Run(engine, api, settings, options, report, run_id, holder, progress or LogProgress(),
+                               readers)
+                    try:
+                        await _execute(run, engine, units, options, today)
+                    finally:
+                        report.api_calls.update(api.requests)
+                        report.unknown_fields.update(api.unknown_fields)
+                        if archive is not None:
+                            archive.close()
+                            report.archive = str(archive.path) if archive.path else None
         except DarkHorsesError as exc:
             report.error = str(exc)
             raise

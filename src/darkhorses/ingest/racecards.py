@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from darkhorses.ingest.pages import PageReaders
 from darkhorses.ingest.salvage import salvage
 from darkhorses.ingest.transform import Batch, racecard_rows
 from darkhorses.racing_api.client import RacingApiClient
@@ -16,12 +17,13 @@ FIRST_PRO_RACECARD = dt.date(2023, 1, 23)
 DAYS_AHEAD = 7
 
 
-async def fetch_racecards(api: RacingApiClient, day: dt.date, regions: Sequence[str]) -> Batch:
+async def fetch_racecards(api: RacingApiClient, day: dt.date, regions: Sequence[str], readers: PageReaders) -> Batch:
     batch = Batch()
     try:
-        items = await api.racecards_pro(day, region_codes=list(regions))
+        for race in await api.read_racecards_pro(readers.racecards, day, region_codes=list(regions)):
+            batch.extend(race)
     except BadPayload as error:
         items, batch.quarantined = salvage(error, "racecards", Racecard)
-    for card in items:
-        batch.extend(racecard_rows(card))
+        for item in items:
+            batch.extend(racecard_rows(item))
     return batch

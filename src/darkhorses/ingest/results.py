@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from darkhorses.ingest.pages import PageReaders
 from darkhorses.ingest.salvage import salvage
 from darkhorses.ingest.transform import Batch, result_rows
 from darkhorses.racing_api.client import RacingApiClient
@@ -16,12 +17,13 @@ RESULTS_WINDOW_DAYS = 365
 HISTORY_START = dt.date(1988, 1, 1)
 
 
-async def fetch_results(api: RacingApiClient, day: dt.date, regions: Sequence[str]) -> Batch:
+async def fetch_results(api: RacingApiClient, day: dt.date, regions: Sequence[str], readers: PageReaders) -> Batch:
     batch = Batch()
     try:
-        items = await api.results(day, day, region=list(regions))
+        for race in await api.read_results(readers.results, day, day, region=list(regions)):
+            batch.extend(race)
     except BadPayload as error:
         items, batch.quarantined = salvage(error, "results", Result)
-    for result in items:
-        batch.extend(result_rows(result))
+        for item in items:
+            batch.extend(result_rows(item))
     return batch

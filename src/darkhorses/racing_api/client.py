@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
@@ -44,7 +44,6 @@ from darkhorses.racing_api.models import (
     HorsePro,
     HorseSearchResults,
     HorseStandard,
-    Page,
     Racecard,
     RacecardsPage,
     Region,
@@ -56,7 +55,7 @@ from darkhorses.racing_api.models import (
     parse_body,
     unknown_fields,
 )
-from darkhorses.racing_api.paging import FetchPage, collect_capped, collect_date_range
+from darkhorses.racing_api.paging import FetchPage, PageLike, collect_capped, collect_date_range
 from darkhorses.racing_api.redact import Redactor
 from darkhorses.racing_api.retry import RetryPolicy, retry_after_seconds
 
@@ -72,6 +71,25 @@ RESULT_FILTERS = frozenset(
 Params = list[tuple[str, str]]
 FilterValue = str | int | Sequence[str]
 M = TypeVar("M")
+T = TypeVar("T")
+
+BodyReader = Callable[[str, str, int], Awaitable[tuple[M, Counter[str]]]]
+"""Turns a 2xx body into a value: ``(text, path, status) -> (value, unknown fields by path)``.
+
+Raises :class:`BadPayload` for a body that does not fit. The client's own methods validate models
+in the event loop (:func:`model_reader`); :meth:`RacingApiClient.read_racecards_pro` and
+:meth:`RacingApiClient.read_results` take any reader, so a caller that only wants table rows can
+build them from the text elsewhere (another process) while requests go on."""
+
+
+def model_reader(shape: type[M] | Any) -> BodyReader[M]:
+    """The reader that validates a body into ``shape`` (a model or e.g. ``list[Region]``)."""
+
+    async def read(text: str, path: str, status: int) -> tuple[M, Counter[str]]:
+        body: M = parse_body(shape, text, path=path, status=status)
+        return body, unknown_fields(body)
+
+    return read
 
 
 def query(**values: Any) -> Params:
@@ -169,13 +187,25 @@ class RacingApiClient:
         course_ids: Sequence[str] | None = None,
     ) -> list[Racecard]:
         """``GET /v1/racecards/pro`` for one date, every page (500 races a page)."""
+        return await self.read_racecards_pro(model_reader(RacecardsPage), date, region_codes=region_codes,
+                                             course_ids=course_ids)
+
+    async def read_racecards_pro(
+        self,
+        read: BodyReader[PageLike[T]],
+        date: date,
+        *,
+        region_codes: Sequence[str] | None = None,
+        course_ids: Sequence[str] | None = None,
+    ) -> list[T]:
+        """:meth:`racecards_pro` with each page's body turned into items by ``read`` instead of models."""
         endpoint = ep.RACECARDS_PRO
 
-        async def fetch(skip: int, limit: int) -> Page:
+        async def fetch(skip: int, limit: int) -> PageLike[T]:
             params = query(
                 date=date, region_codes=_seq(region_codes), course_ids=_seq(course_ids), limit=limit, skip=skip
             )
-            return await self._call(RacecardsPage, endpoint, params)
+            return await self._read_call(read, endpoint, params)
 
         assert endpoint.limit_max and endpoint.skip_max
         return await collect_capped(fetch, endpoint.limit_max, endpoint.skip_max, path=endpoint.template)
@@ -201,7 +231,21 @@ class RacingApiClient:
         ``going``, ``race_class``, ``min_distance_y``, ``max_distance_y``, ``age_band``,
         ``sex_restriction``.
         """
-        return await self._results(ep.RESULTS, {}, start_date, end_date, region, course, filters)
+        return await self.read_results(model_reader(ResultsPage), start_date, end_date, region=region, course=course,
+                                       **filters)
+
+    async def read_results(
+        self,
+        read: BodyReader[PageLike[T]],
+        start_date: date,
+        end_date: date,
+        *,
+        region: Sequence[str] | None = None,
+        course: Sequence[str] | None = None,
+        **filters: FilterValue,
+    ) -> list[T]:
+        """:meth:`results` with each page's body turned into items by ``read`` instead of models."""
+        return await self._results(read, ep.RESULTS, {}, start_date, end_date, region, course, filters)
 
     async def result(self, race_id: str) -> Result:
         """``GET /v1/results/{race_id}``: :class:`NotFound` if unknown or not resulted yet."""
@@ -226,7 +270,8 @@ class RacingApiClient:
         """
         endpoint = ep.entity_results(kind)
         return await self._results(
-            endpoint, {ep.id_param(kind): entity_id}, start_date, end_date, region, course, filters
+            model_reader(ResultsPage), endpoint, {ep.id_param(kind): entity_id}, start_date, end_date, region, course,
+            filters,
         )
 
     async def horse_results(self, horse_id: str, **kwargs: Any) -> list[Result]:
@@ -235,6 +280,7 @@ class RacingApiClient:
 
     async def _results(
         self,
+        read: BodyReader[PageLike[T]],
         endpoint: Endpoint,
         ids: dict[str, str],
         start_date: date | None,
@@ -242,18 +288,18 @@ class RacingApiClient:
         region: Sequence[str] | None,
         course: Sequence[str] | None,
         filters: dict[str, FilterValue],
-    ) -> list[Result]:
+    ) -> list[T]:
         extra = _checked_filters(filters)
         limit, skip_max = self.results_page_limit, endpoint.skip_max
         assert skip_max is not None
 
         def fetcher(start: date | None, end: date | None) -> FetchPage:
-            async def fetch(skip: int, page_limit: int) -> Page:
+            async def fetch(skip: int, page_limit: int) -> PageLike[T]:
                 params = query(
                     start_date=start, end_date=end, region=_seq(region), course=_seq(course), **extra,
                     limit=page_limit, skip=skip,
                 )
-                return await self._call(ResultsPage, endpoint, params, **ids)
+                return await self._read_call(read, endpoint, params, **ids)
 
             return fetch
 
@@ -308,7 +354,11 @@ class RacingApiClient:
     # --- the one request path -------------------------------------------------------------------
 
     async def _call(self, shape: type[M] | Any, endpoint: Endpoint, params: Params, **ids: str) -> M:
-        """Send with rate limiting and retries, then validate; a model or a typed error, never ``None``.
+        """:meth:`_read_call` validating the body into ``shape``."""
+        return await self._read_call(model_reader(shape), endpoint, params, **ids)
+
+    async def _read_call(self, read: BodyReader[M], endpoint: Endpoint, params: Params, **ids: str) -> M:
+        """Send with rate limiting and retries, then read the body; a value or a typed error, never ``None``.
 
         Retried: 429, 5xx, transport failures (timeouts, refused or dropped connections) and a
         2xx body that is not JSON at all (a proxy's error page, a truncated transfer). Not
@@ -334,7 +384,7 @@ class RacingApiClient:
                 if response.is_success:
                     self._consecutive_429s = 0
                     try:
-                        return self._parse(shape, endpoint, path, response)
+                        return await self._read(read, endpoint, path, response)
                     except BadPayload as bad:
                         if not bad.retryable:
                             raise
@@ -353,9 +403,9 @@ class RacingApiClient:
             else:
                 await self.clock.sleep(wait)
 
-    def _parse(self, shape: type[M] | Any, endpoint: Endpoint, path: str, response: httpx.Response) -> M:
-        body: M = parse_body(shape, self._redact(response.text), path=path, status=response.status_code)
-        for field_path, count in unknown_fields(body).items():
+    async def _read(self, read: BodyReader[M], endpoint: Endpoint, path: str, response: httpx.Response) -> M:
+        body, unknown = await read(self._redact(response.text), path, response.status_code)
+        for field_path, count in unknown.items():
             self.unknown_fields[f"{endpoint.template} {field_path}"] += count
         return body
 

@@ -12,15 +12,28 @@ is read to the end or fails loudly. Two API limits shape it:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from darkhorses.racing_api.errors import BadPayload, InvalidRequest
-from darkhorses.racing_api.models import Page
+
+T_co = TypeVar("T_co", covariant=True)
+
+
+class PageLike(Protocol[T_co]):
+    """What paging needs of a page: the size of the whole match set and this page's items (a
+    :class:`~darkhorses.racing_api.models.Page`, or a page already turned into table rows)."""
+
+    @property
+    def total(self) -> int: ...
+
+    @property
+    def items(self) -> Sequence[T_co]: ...
+
 
 #: ``(skip, limit) -> page`` for a fixed query.
-FetchPage = Callable[[int, int], Awaitable[Page]]
+FetchPage = Callable[[int, int], Awaitable[PageLike[Any]]]
 #: ``(start, end) -> FetchPage`` for a query over a date window.
 FetchWindow = Callable[[date, date], FetchPage]
 
@@ -33,7 +46,7 @@ def fits_skip_cap(total: int, limit: int, skip_max: int) -> bool:
     return last_skip <= skip_max
 
 
-async def collect_pages(fetch: FetchPage, limit: int, *, path: str, first: Page | None = None) -> list[Any]:
+async def collect_pages(fetch: FetchPage, limit: int, *, path: str, first: PageLike[Any] | None = None) -> list[Any]:
     """Every item of one query, in API order. ``first`` is page 0 when the caller already has it."""
     page = first or await fetch(0, limit)
     items = list(page.items)
