@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -65,6 +66,12 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _children_cpu() -> float:
+    """CPU of this process's finished children: the fetch's page worker once its run is over."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 @contextlib.contextmanager
 def _simulator_process(latency_ms: float) -> Iterator[tuple[str, int]]:
     """``darkhorses simulate`` in its own process, so the server never competes with the client
@@ -96,19 +103,19 @@ def rate(days: int, latency_ms: float) -> None:
     with tempfile.TemporaryDirectory() as tmp, _simulator_process(latency_ms) as (base_url, server):
         workdir = Path(tmp)
         settings = _settings(base_url, f"sqlite:///{workdir / 'rate.db'}", workdir, archive_enabled=False)
-        server_cpu = _cpu_seconds(server)
+        server_cpu, worker_cpu = _cpu_seconds(server), _children_cpu()
         started, cpu = time.perf_counter(), time.process_time()
         report, _ = asyncio.run(run_fetch(settings, _options(days), today=TODAY))
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-        server_cpu = _cpu_seconds(server) - server_cpu
+        server_cpu, worker_cpu = _cpu_seconds(server) - server_cpu, _children_cpu() - worker_cpu
     calls = report.api_calls
     racecards, results = calls["/v1/racecards/pro"], calls["/v1/results"]
     bound = max(racecards / settings.rate_limit_racecards, results / settings.rate_limit_default,
                 (racecards + results) / settings.rate_limit_global)
     print(f"{days}-day backfill, {latency_ms:.0f} ms latency: {racecards} racecard + {results} results calls "
           f"in {elapsed:.1f} s (lower bound under the limits {bound:.1f} s); success={report.success}")
-    print(f"CPU: fetch {cpu:.1f} s ({cpu / days:.2f} s a date), simulator {server_cpu:.1f} s; "
-          f"load average {os.getloadavg()[0]:.2f}")
+    print(f"CPU: fetch {cpu:.1f} s ({cpu / days:.2f} s a date) + page worker {worker_cpu:.1f} s "
+          f"({worker_cpu / days:.2f} s a date), simulator {server_cpu:.1f} s; load average {os.getloadavg()[0]:.2f}")
     print(f"utilisation of the allowed rate: {bound / elapsed:.3f}")
 
 
