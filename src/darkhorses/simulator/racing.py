@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from fractions import Fraction
+from functools import lru_cache
 
 YARDS_PER_FURLONG = 220
 METRES_PER_YARD = 0.9144
@@ -75,8 +76,13 @@ def odds_decimal_text(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+@lru_cache(maxsize=4096)
 def lengths_text(lengths: float) -> str:
-    """Beaten distances as the API writes them: ``"0"``, ``"0.05"``, ``".5"``, ``".75"``, ``"11"``."""
+    """Beaten distances as the API writes them: ``"0"``, ``"0.05"``, ``".5"``, ``".75"``, ``"11"``.
+
+    Memoised: distances are a few hundred values (quarter lengths and their sums), and every
+    result runner prints two.
+    """
     text = f"{lengths:.2f}".rstrip("0").rstrip(".")
     if text.startswith("0.") and lengths in (0.25, 0.5, 0.75):
         return text[1:]
