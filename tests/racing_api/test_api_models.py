@@ -139,3 +139,34 @@ def test_bad_payload_keeps_raw_text_and_path() -> None:
         parse_body(HorsePro, "{not json", path="/v1/horses/hrs_1/pro", status=200)
     assert caught.value.raw == "{not json" and caught.value.path == "/v1/horses/hrs_1/pro"
     assert str(caught.value).startswith("The Racing API sent a body for /v1/horses/hrs_1/pro that does not fit")
+
+
+@pytest.mark.parametrize("ascii_only", [True, False])
+def test_text_and_python_data_are_cleaned_alike(ascii_only: bool) -> None:
+    """parse_body cleans the JSON text, model_validate the decoded data: same models either way,
+    whatever the markers look like and wherever colons, dashes and escapes sit in the text."""
+    runner = {
+        "horse_id": "hrs_1", "horse": "A: \"-\"", "dob": " - ", "age": "\u2013", "sex": "  ", "colour": "--",
+        "region": "-\t", "draw": "\u2013 ", "comment": 'said: "" then -', "form": "-1", "lbs": 131,
+        "past_results_flags": ["", "-", "C"], "odds": [{"bookmaker": "x:", "fractional": "", "history": None}],
+        "prev_trainers": None, "trainer_14_days": {"runs": "", "wins": "-", "percent": "3"},
+        "a_new_key": "-", "runners_note:": {"runners": None},
+    }
+    body = {"race_id": "rac_1", "course": "", "distance_f": "-", "runners": [runner], "big_race": None}
+    text = json.dumps(body, ensure_ascii=ascii_only)
+    from_text = parse_body(Racecard, text)
+    assert from_text == Racecard.model_validate(json.loads(text)) == Racecard.model_validate_json(text)
+    parsed = from_text.runners[0]
+    assert (parsed.horse, parsed.dob, parsed.age, parsed.sex, parsed.colour, parsed.region, parsed.draw) == (
+        'A: "-"', None, None, None, "--", None, None)
+    assert (parsed.comment, parsed.form, parsed.lbs, parsed.past_results_flags) == ('said: "" then -', "-1", "131",
+                                                                                   ["", "-", "C"])
+    assert parsed.odds[0].bookmaker == "x:" and parsed.odds[0].fractional is None and parsed.odds[0].history == []
+    assert parsed.prev_trainers == [] and parsed.trainer_14_days is not None
+    assert (parsed.trainer_14_days.runs, parsed.trainer_14_days.wins) == (None, None)
+    assert from_text.course is None and from_text.distance_f is None
+    assert parsed.model_extra == {"a_new_key": None, "runners_note:": {"runners": None}}
+
+
+def test_a_null_that_is_a_list_here_and_a_count_elsewhere() -> None:
+    assert parse_body(Racecard, '{"race_id": "rac_1", "runners": null}').runners == []
