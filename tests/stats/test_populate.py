@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from typer.testing import CliRunner
 
 from darkhorses.cli import app
@@ -20,6 +20,7 @@ from darkhorses.db.schema import (
 )
 from darkhorses.errors import ConfigError
 from darkhorses.stats import replace
+from darkhorses.stats.job import Job
 from darkhorses.stats.populate import JOBS, populate, select_jobs
 from darkhorses.stats.status import status
 
@@ -85,6 +86,24 @@ def test_failure_mid_swap_leaves_the_previous_version(section_14: Racing, monkey
     with pytest.raises(RuntimeError):
         populate(engine, tables=["ra_mst_jockeys"], as_of=dt.date(2025, 1, 15), now=BATCH_TS)
     assert _jockey_rides(engine) == 4
+
+
+def test_a_failure_in_either_lane_fails_the_batch_and_keeps_that_table(
+        section_14: Racing, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = section_14.engine
+    tables = ["ra_entity_combinations", "ra_performance_by_venue"]  # one lane each on PostgreSQL
+    populate(engine, tables=tables, as_of=D, now=BATCH_TS, min_runs=1)
+    real = replace.delete_unproduced
+
+    def fail_combinations(connection: Connection, job: Job, stage: str) -> None:
+        if job.name == "ra_entity_combinations":
+            raise RuntimeError("disk full")
+        real(connection, job, stage)
+
+    monkeypatch.setattr(replace, "delete_unproduced", fail_combinations)
+    with pytest.raises(RuntimeError, match="disk full"):
+        populate(engine, tables=tables, as_of=dt.date(2025, 1, 15), now=BATCH_TS, min_runs=1)
+    assert _count(engine, ra_entity_combinations) == 41
 
 
 def test_keys_no_longer_produced_are_deleted(section_14: Racing) -> None:
