@@ -5,13 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from darkhorses.ingest.pages import PageReaders, PageRows
+from darkhorses.ingest.pages import PARENT_CHECK_SECONDS, PageReaders, PageRows
 from darkhorses.racing_api.client import BodyReader
 from darkhorses.racing_api.errors import BadPayload
 
@@ -48,3 +53,28 @@ def test_a_bad_body_fails_the_same_way_from_a_worker(worker: ProcessPoolExecutor
     with pytest.raises(BadPayload) as truncated:
         _read(PageReaders(worker).results, '{"results": [')
     assert truncated.value.retryable is True
+
+
+def _alive(pid: int) -> bool:
+    """Running, not exited (an orphan's exit may stay a zombie where init does not reap)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_the_worker_ends_with_a_killed_fetch() -> None:
+    script = ("import sys, time\nfrom darkhorses.ingest.pages import page_readers\n"
+              "with page_readers(in_worker=True) as readers:\n"
+              "    print(*readers.executor._processes, flush=True)\n    time.sleep(600)\n")
+    fetch = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert fetch.stdout is not None
+    worker = int(fetch.stdout.readline())
+    assert _alive(worker)
+    fetch.send_signal(signal.SIGKILL)
+    fetch.wait()
+    deadline = time.monotonic() + 10 * PARENT_CHECK_SECONDS
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(worker)

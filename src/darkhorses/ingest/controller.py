@@ -20,13 +20,11 @@ import asyncio
 import datetime as dt
 import json
 import logging
-import multiprocessing
 import os
 import socket
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -47,7 +45,7 @@ from darkhorses.errors import ConfigError, DarkHorsesError
 from darkhorses.ingest import ledger
 from darkhorses.ingest.horses import fetch_horse, unenriched
 from darkhorses.ingest.ledger import Unit
-from darkhorses.ingest.pages import PageReaders
+from darkhorses.ingest.pages import PageReaders, page_readers
 from darkhorses.ingest.racecards import DAYS_AHEAD, FIRST_PRO_RACECARD, fetch_racecards
 from darkhorses.ingest.reference import fetch_courses, fetch_regions
 from darkhorses.ingest.runfiles import write_run_file
@@ -441,23 +439,6 @@ def _finish_run(engine: Engine, run_id: int, report: FetchReport) -> None:
                [{"table_name": name, "last_updated": now, "record_count": counts[name]} for name in tables])
 
 
-@contextmanager
-def _page_readers(in_worker: bool) -> Iterator[PageReaders]:
-    """Page readers for a run: in one worker process when the run is big enough to repay its
-    start. One is enough: the event loop and the API (or the simulator) need the other cores.
-
-    The worker is forked, so it needs no fresh imports and no ``__main__`` guard in the caller's
-    script, and it is forked at once, before the run starts any thread (writes go through one).
-    Without ``fork`` (Windows) pages are read in the event loop.
-    """
-    if not in_worker or "fork" not in multiprocessing.get_all_start_methods():
-        yield PageReaders()
-        return
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as executor:
-        executor.submit(os.getpid).result()
-        yield PageReaders(executor)
-
-
 async def run_fetch(
     settings: Settings,
     options: FetchOptions,
@@ -488,7 +469,7 @@ async def run_fetch(
             dated = sum(unit.job in ("racecards", "results") for unit in units)
             async with RacingApiClient(settings, transport=transport, limiter=limiter, retry=retry, archive=archive,
                                        results_page_limit=settings.racing_api_results_page_limit) as api:
-                with _page_readers(dated >= WORKER_MIN_DATE_UNITS) as readers:
+                with page_readers(in_worker=dated >= WORKER_MIN_DATE_UNITS) as readers:
                     run = _Run(engine, api, settings, options, report, run_id, holder, progress or LogProgress(),
                                readers)
                     try:

@@ -13,9 +13,14 @@ it runs changes nothing in what is stored.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
+import threading
+import time
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import Executor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from darkhorses.ingest.transform import Batch, racecard_rows, result_rows
@@ -69,3 +74,37 @@ class PageReaders:
     @property
     def results(self) -> BodyReader[PageRows]:
         return self._reader(result_page_rows)
+
+
+@contextmanager
+def page_readers(*, in_worker: bool) -> Iterator[PageReaders]:
+    """Page readers for a run: in one worker process when ``in_worker`` (a run big enough to repay
+    its start). One is enough: the event loop and the API (or the simulator) need the other cores.
+
+    The worker is forked, so it needs no fresh imports and no ``__main__`` guard in the caller's
+    script, and it is forked at once, before the run starts any thread (writes go through one).
+    It ends with its parent, even a killed one. Without ``fork`` (Windows) pages are read in
+    the event loop.
+    """
+    if not in_worker or "fork" not in multiprocessing.get_all_start_methods():
+        yield PageReaders()
+        return
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_exit_with_parent, initargs=(os.getpid(),)) as executor:
+        executor.submit(os.getpid).result()
+        yield PageReaders(executor)
+
+
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In the worker: leave when the fetch that forked it is gone. A SIGKILLed fetch never shuts
+    its pool down, and a forked worker holds both ends of its own queue, so it would wait forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
