@@ -1,13 +1,16 @@
 """Client-side rate limiting shared by every concurrent request of a client.
 
 A request may start only when three budgets all allow it: its endpoint's token bucket (racecard
-lists 2/s, courses and regions 1/s, everything else 5/s by default), a global bucket across all
+lists 2/s, courses and regions 1/s, everything else 5/s by default), a global cap across all
 endpoints, and a sliding 10-second window kept below Cloudflare's 100-request IP block.
 
 The limiter spaces request *starts*; it never waits for responses. With 300 ms of latency and
 5/s, about two requests are in flight at once, which is what keeps the limit busy. Buckets hold
-one token, so there are no bursts above the configured rate. Waiters on the same endpoint queue
-in arrival order behind one lock, so a crowd of tasks does not wake up at every free slot.
+one token, so there are no bursts above an endpoint's rate. The global cap is ours, not the API's
+(its limits are per endpoint): it is a sliding window, so that a results request that starts just
+before a racecard does not push the racecard back by a global spacing, a delay the racecard's
+own bucket could never win back. Waiters on the same endpoint queue in arrival order behind one
+lock, so a crowd of tasks does not wake up at every free slot.
 """
 
 from __future__ import annotations
@@ -100,6 +103,14 @@ class SlidingWindow:
         self._starts.append(now)
 
 
+def per_second_window(limit: float, margin: float) -> SlidingWindow:
+    """``limit`` starts a second less ``margin``, counted in whole starts: ``n`` (the whole part
+    of the limit, at least one) in any ``n / (limit * (1 - margin))`` seconds, so that no
+    one-second window ever holds more than the limit."""
+    count = max(1, int(limit))
+    return SlidingWindow(count, count / (limit * (1 - margin)))
+
+
 class RateLimiter:
     """The one gate every request of a client passes through (see the module docstring)."""
 
@@ -107,7 +118,7 @@ class RateLimiter:
         self.limits = limits or RateLimits()
         self.clock: Clock = clock or SystemClock()
         now = self.clock.now()
-        self._global = TokenBucket(self.limits.global_ * (1 - self.limits.margin), now)
+        self._global = per_second_window(self.limits.global_, self.limits.margin)
         self._window = SlidingWindow(self.limits.per_10s)
         self._buckets: dict[str, TokenBucket] = {}
         self._queues: dict[str, asyncio.Lock] = {}
@@ -127,7 +138,7 @@ class RateLimiter:
                 )
                 if wait <= EPSILON:
                     bucket.take()
-                    self._global.take()
+                    self._global.record(now)
                     self._window.record(now)
                     return
                 await self.clock.sleep(wait)
