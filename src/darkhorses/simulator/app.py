@@ -15,6 +15,7 @@ import binascii
 import datetime as dt
 import json
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from starlette.applications import Starlette
@@ -41,11 +42,18 @@ class DroppedConnection(ConnectionError):
 
 
 class _Shared:
-    """State shared by all routes of one app: world, limits, faults, counter."""
+    """State shared by all routes of one app: world, limits, faults, counter.
+
+    Bodies are generated and encoded in one thread of their own (the world is not thread-safe;
+    one thread also keeps its caches filled in request order). A fresh Pro racecard day takes
+    the order of 100 ms: in the event loop it would hold up every request arriving meanwhile,
+    and their rate-limit stamps, which a real API takes at its edge, whatever its back end is doing.
+    """
 
     def __init__(self, config: SimulatorConfig) -> None:
         self.config = config
         self.world = World(config.seed, config.today)
+        self.world_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulator-world")
         self.counter: Counter[str] = Counter()
         self.faults = Faults(config.faults)
         self.ip = IpCoolOff(config.ip_block_threshold, config.ip_window_seconds, config.ip_block_seconds)
@@ -77,15 +85,21 @@ class RouteApp:
         request = Request(scope, receive)
         now = config.clock()
         try:
-            status, body = self._answer(request, now)
+            ctx = self._admit(request, now)
+            payload = await asyncio.get_running_loop().run_in_executor(shared.world_thread, self._payload, ctx)
         except ContractError as refusal:
             await json_response(refusal.status, refusal.body, refusal.headers)(scope, receive, send)
             return
         if config.latency_ms:
             await shared.sleep(config.latency_ms / 1000)
-        await self._send(status, body, scope, receive, send)
+        await self._send(200, payload, scope, receive, send)
 
-    def _answer(self, request: Request, now: dt.datetime) -> tuple[int, Any]:
+    def _payload(self, ctx: Context) -> bytes:
+        """The body as JSON, in the world's own thread (see :class:`_Shared`)."""
+        return encode(self.endpoint.handler(ctx))
+
+    def _admit(self, request: Request, now: dt.datetime) -> Context:
+        """The checks before the handler, in the event loop: they stamp the request on arrival."""
         shared, config, endpoint = self.shared, self.shared.config, self.endpoint
         client = request.client.host if request.client else "unknown"
         stamp = now.timestamp()
@@ -101,10 +115,9 @@ class RouteApp:
         values, echo = parse_query(endpoint.params(config.dialect), request.query_params.multi_items(),
                                    config.dialect)
         echo += [[name, value] for name, value in request.path_params.items()]
-        ctx = Context(shared.world, config, now, values, echo, dict(request.path_params))
-        return 200, endpoint.handler(ctx)
+        return Context(shared.world, config, now, values, echo, dict(request.path_params))
 
-    async def _send(self, status: int, body: Any, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _send(self, status: int, payload: bytes, scope: Scope, receive: Receive, send: Send) -> None:
         shared = self.shared
         fault = shared.faults.draw()
         if fault == "server_error":
@@ -114,7 +127,6 @@ class RouteApp:
         if fault in ("slow", "hang"):
             faults = shared.config.faults
             await shared.sleep(faults.slow_seconds if fault == "slow" else faults.hang_seconds)
-        payload = encode(body)
         if fault == "drift":
             payload = encode(shared.faults.drift(json.loads(payload)))
         if fault == "invalid_json":
