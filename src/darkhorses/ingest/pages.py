@@ -13,6 +13,7 @@ it runs changes nothing in what is stored.
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
 import os
 import threading
@@ -90,7 +91,7 @@ def page_readers(*, in_worker: bool) -> Iterator[PageReaders]:
         yield PageReaders()
         return
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_exit_with_parent, initargs=(os.getpid(),)) as executor:
+                             initializer=_start_worker, initargs=(os.getpid(),)) as executor:
         executor.submit(os.getpid).result()
         yield PageReaders(executor)
 
@@ -98,9 +99,18 @@ def page_readers(*, in_worker: bool) -> Iterator[PageReaders]:
 PARENT_CHECK_SECONDS = 1.0
 
 
+def _start_worker(parent: int) -> None:
+    """In the worker, once. The objects inherited from the fetch are frozen out of the garbage
+    collector: none of them is ever garbage here, yet every full collection would scan them all
+    and touch (so copy) the pages fork shares with the parent; freezing them cut the worker's CPU
+    by about a fifth in a 60-day backfill. Then the worker leaves with its parent."""
+    gc.freeze()
+    _exit_with_parent(parent)
+
+
 def _exit_with_parent(parent: int) -> None:
-    """In the worker: leave when the fetch that forked it is gone. A SIGKILLed fetch never shuts
-    its pool down, and a forked worker holds both ends of its own queue, so it would wait forever."""
+    """Leave when the fetch that forked the worker is gone. A SIGKILLed fetch never shuts its
+    pool down, and a forked worker holds both ends of its own queue, so it would wait forever."""
 
     def watch() -> None:
         while os.getppid() == parent:
