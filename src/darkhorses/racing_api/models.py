@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from functools import cache
 from typing import Any, Self, TypeVar, get_args, get_origin
 
@@ -62,13 +63,9 @@ class ApiModel(BaseModel):
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any) -> Self:
         text = json_data if isinstance(json_data, str) else bytes(json_data).decode()
-        cleaned = _fast(text)
-        if cleaned is not None:
-            try:
-                return super().model_validate_json(cleaned, *args, **kwargs)
-            except ValidationError:
-                pass  # as in parse_body: the decoded way decides
-        return cls.model_validate(_decoded(text), *args, **kwargs)
+        from_json = super().model_validate_json
+        return _from_text(text, lambda cleaned: from_json(cleaned, *args, **kwargs),
+                          lambda data: cls.model_validate(data, *args, **kwargs))
 
 
 Text = str | None
@@ -640,16 +637,24 @@ def parse_body(shape: type[T] | Any, text: str, *, path: str = "", status: int |
     instead, and that answer stands.
     Raises :class:`BadPayload` naming the path and the first problem, with the raw text kept.
     """
-    adapter, cleaned = _adapter(shape), _fast(text)
+    adapter = _adapter(shape)
+    try:
+        return _from_text(text, adapter.validate_json, lambda data: adapter.validate_python(normalised(shape, data)))
+    except ValidationError as exc:  # from the decoded way, so the error is worded on the text as sent
+        raise _bad_payload(exc, text, path, status) from None
+
+
+def _from_text(text: str, from_json: Callable[[str], T], from_data: Callable[[Any], T]) -> T:
+    """Validate ``text`` with ``from_json`` on its cleaned text where that is exact
+    (:func:`_fast`); otherwise, or when that fails, with ``from_data`` on the decoded body, whose
+    answer stands."""
+    cleaned = _fast(text)
     if cleaned is not None:
         try:
-            return adapter.validate_json(cleaned)  # type: ignore[no-any-return]
+            return from_json(cleaned)
         except ValidationError:
-            pass  # the decoded way decides, and words the error on the text as sent
-    try:
-        return adapter.validate_python(normalised(shape, _decoded(text)))  # type: ignore[no-any-return]
-    except ValidationError as exc:
-        raise _bad_payload(exc, text, path, status) from None
+            pass
+    return from_data(_decoded(text))
 
 
 def _decoded(text: str) -> Any:
