@@ -117,7 +117,6 @@ class RateLimiter:
     def __init__(self, limits: RateLimits | None = None, clock: Clock | None = None) -> None:
         self.limits = limits or RateLimits()
         self.clock: Clock = clock or SystemClock()
-        now = self.clock.now()
         self._global = per_second_window(self.limits.global_, self.limits.margin)
         self._window = SlidingWindow(self.limits.per_10s)
         self._buckets: dict[str, TokenBucket] = {}

@@ -16,7 +16,6 @@ import datetime as dt
 import json
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
