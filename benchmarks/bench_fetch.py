@@ -45,6 +45,8 @@ from darkhorses.racing_api.archive import read_archive
 from darkhorses.racing_api.limiter import RateLimiter, RateLimits
 from darkhorses.simulator import SimulatorConfig, create_app
 
+from bench_simulator import cpu_seconds  # a process's CPU from /proc, as the simulator benchmark reads it
+
 TODAY = dt.date(2025, 10, 20)
 NOW = dt.datetime(2025, 10, 20, 23, 30, tzinfo=dt.timezone.utc)
 UNLIMITED = RateLimits.unlimited()
@@ -58,12 +60,6 @@ def _settings(base_url: str, database_url: str, workdir: Path, **extra: object) 
 def _options(days: int) -> FetchOptions:
     return FetchOptions(mode="manual", tables=("racecards", "results"), start_date=TODAY - dt.timedelta(days=days),
                         end_date=TODAY - dt.timedelta(days=1))
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far, from ``/proc`` (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _children_cpu() -> float:
@@ -103,11 +99,11 @@ def rate(days: int, latency_ms: float) -> None:
     with tempfile.TemporaryDirectory() as tmp, _simulator_process(latency_ms) as (base_url, server):
         workdir = Path(tmp)
         settings = _settings(base_url, f"sqlite:///{workdir / 'rate.db'}", workdir, archive_enabled=False)
-        server_cpu, worker_cpu = _cpu_seconds(server), _children_cpu()
+        server_cpu, worker_cpu = cpu_seconds(server) or 0.0, _children_cpu()
         started, cpu = time.perf_counter(), time.process_time()
         report, _ = asyncio.run(run_fetch(settings, _options(days), today=TODAY))
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-        server_cpu, worker_cpu = _cpu_seconds(server) - server_cpu, _children_cpu() - worker_cpu
+        server_cpu, worker_cpu = (cpu_seconds(server) or 0.0) - server_cpu, _children_cpu() - worker_cpu
     calls = report.api_calls
     racecards, results = calls["/v1/racecards/pro"], calls["/v1/results"]
     bound = max(racecards / settings.rate_limit_racecards, results / settings.rate_limit_default,
