@@ -10,6 +10,7 @@ import pytest
 
 from darkhorses.db.schema import RACECARDS, RESULTS, metadata
 from darkhorses.ingest.transform import (
+    ODDS_COLUMNS,
     Batch,
     bookmaker_code,
     course_rows,
@@ -50,6 +51,11 @@ def _all(batches: list[Batch]) -> Batch:
     for batch in batches:
         total.extend(batch)
     return total
+
+
+def _odds(batch: Batch) -> list[dict]:
+    """The batch's odds tuples as dicts of :data:`ODDS_COLUMNS`."""
+    return [dict(zip(ODDS_COLUMNS, row, strict=True)) for row in batch.odds]
 
 
 def _one(rows: list[dict], **match: object) -> dict:
@@ -97,9 +103,9 @@ def test_non_runner_is_kept_and_flagged() -> None:
 
 def test_odds_and_bookmakers() -> None:
     batch = racecard_rows(_cards()[0])
-    codes = {row["bookmaker_code"] for row in batch.odds}
+    codes = {row["bookmaker_code"] for row in _odds(batch)}
     assert codes == {"bet365", "williamhill", "betfairexchange"}
-    first = _one(batch.odds, horse_id="hrs_47475190", bookmaker_code="bet365")
+    first = _one(_odds(batch), horse_id="hrs_47475190", bookmaker_code="bet365")
     assert (first["fractional_odds"], first["decimal_odds"], first["ew_places"], first["ew_denom"]) == ("22/1", 23.0, 3, 5)
     assert first["updated_at"] == dt.datetime(2025, 10, 13, 13, 11, 7, tzinfo=UTC)
     exchange = next(b for b in batch.stubs["ra_mst_bookmakers"] if b["code"] == "betfairexchange")
@@ -220,7 +226,8 @@ def test_rows_only_name_columns_the_tables_have() -> None:
     batch = _all([racecard_rows(c) for c in _cards()] + [result_rows(r) for r in _results() + _entity_results()])
     for table, columns in _written(batch).items():
         assert columns <= set(metadata.tables[table].c.keys()), table
-    assert {k for row in batch.odds for k in row} - {"bookmaker_code"} <= set(metadata.tables["ra_runner_odds"].c.keys())
+    assert set(ODDS_COLUMNS) - {"bookmaker_code"} <= set(metadata.tables["ra_runner_odds"].c.keys())
+    assert all(len(row) == len(ODDS_COLUMNS) for row in batch.odds)
 
 
 @pytest.mark.parametrize(
@@ -257,6 +264,6 @@ def test_one_bookmaker_stub_per_firm_and_race_with_the_last_spelling() -> None:
         {"code": "spreadex", "name": "Spreadex", "type": "bookmaker", "is_active": True},
         {"code": "bet365", "name": "Bet365", "type": "bookmaker", "is_active": True},
     ]
-    assert [(row["horse_id"], row["bookmaker_code"], row["decimal_odds"]) for row in batch.odds] == [
+    assert [(row["horse_id"], row["bookmaker_code"], row["decimal_odds"]) for row in _odds(batch)] == [
         ("hrs_1", "spreadex", 3.0), ("hrs_1", "bet365", None), ("hrs_2", "spreadex", 5.0),
     ]

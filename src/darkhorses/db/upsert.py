@@ -79,27 +79,35 @@ def _statement(table: Table, columns: frozenset[str], key: Sequence[str], dialec
 
 @dataclass(frozen=True)
 class _Prepared:
-    """One statement shape, compiled for one dialect: its SQL, and how to turn a row into the
-    driver's parameters (column order, bind processor per column, named or positional)."""
+    """One statement shape, compiled for one dialect: its SQL, and how to turn a row (values in
+    the shape's column order) into the driver's parameters: the compiled order, a bind processor
+    per parameter, named or positional."""
 
     sql: str
-    columns: tuple[str, ...]
+    positions: tuple[int, ...]
+    """For each parameter of ``sql``, in order, the index of its value in a row."""
     processors: tuple[Callable[[Any], Any] | None, ...]
     bind_names: tuple[str, ...] | None
     """The driver's parameter names for a named paramstyle (psycopg); None for a positional one."""
 
-    def parameters(self, rows: Sequence[Row]) -> list[Any]:
-        values = itemgetter(*self.columns)
-        if len(self.columns) == 1:
-            tuples: Iterable[tuple[Any, ...]] = ((values(row),) for row in rows)
-        else:
-            tuples = map(values, rows)
+    def parameters(self, rows: Sequence[tuple[Any, ...]]) -> list[Any]:
+        tuples: Iterable[tuple[Any, ...]] = rows
+        if self.positions != tuple(range(len(self.positions))):
+            tuples = map(_picker(self.positions), rows)
         converters = [(index, _remembered(process)) for index, process in enumerate(self.processors) if process]
         if converters:
             tuples = map(lambda row: _converted(row, converters), tuples)
         if self.bind_names is None:
             return list(tuples)
         return [dict(zip(self.bind_names, row)) for row in tuples]
+
+
+def _picker(items: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """``itemgetter`` that always returns a tuple, even of one item."""
+    if len(items) == 1:
+        only = items[0]
+        return lambda row: (row[only],)
+    return itemgetter(*items)
 
 
 def _remembered(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -140,10 +148,10 @@ def _prepared(
     else:
         order = columns
         bind_names = tuple(compiled.escaped_bind_names.get(name, name) for name in order)
-    if set(order) != set(columns):
+    if sorted(order) != sorted(columns):
         raise RuntimeError(f"{table.name}: compiled parameters {order} are not the columns {columns}")
     processors = tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order)
-    return _Prepared(compiled.string, order, processors, bind_names)
+    return _Prepared(compiled.string, tuple(map(columns.index, order)), processors, bind_names)
 
 
 COPY_THRESHOLD = 500
@@ -159,10 +167,11 @@ def _copy_value(value: Any) -> Any:
 
 
 def _copy_upsert(
-    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Row], key: Sequence[str],
-    update_existing: bool,
+    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
+    key: Sequence[str], update_existing: bool,
 ) -> None:
-    """Stage ``rows`` with COPY, then merge them into ``table`` with one statement."""
+    """Stage ``rows`` (values in ``columns`` order) with COPY, then merge them into ``table`` with
+    one statement."""
     stage = f"_dh_stage_{table.name}"
     connection.exec_driver_sql(
         f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DROP'
@@ -171,7 +180,7 @@ def _copy_upsert(
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(f'COPY "{stage}" ({_quoted(columns)}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row([_copy_value(row[name]) for name in columns])
+            copy.write_row([_copy_value(value) for value in row])
     updates = [f'"{name}" = EXCLUDED."{name}"' for name in columns if name not in key and name not in _NEVER_UPDATED]
     touched = table.c.get("updated_at")
     if touched is not None and "updated_at" not in columns and touched.info.get("populated_by") == "db.upsert":
@@ -204,18 +213,36 @@ def upsert(
     groups: dict[frozenset[str], list[Row]] = {}
     for row in merged:
         groups.setdefault(frozenset(row), []).append(row)
-    dialect = connection.dialect.name
-    for columns, group in groups.items():
-        missing = columns - set(table.c.keys())
-        if missing:
-            raise ValueError(f"{table.name} has no column(s) {sorted(missing)}")
-        if dialect == "postgresql" and len(group) >= COPY_THRESHOLD:
-            _copy_upsert(connection, table, sorted(columns), group, key, update_existing)
-            continue
-        prepared = _prepared(table, tuple(sorted(columns)), key, connection.dialect, update_existing)
-        for start in range(0, len(group), batch_size):
-            connection.exec_driver_sql(prepared.sql, prepared.parameters(group[start : start + batch_size]))
+    for shape, group in groups.items():
+        columns = tuple(sorted(shape))
+        upsert_tuples(connection, table, columns, list(map(_picker(columns), group)), key=key, batch_size=batch_size,
+                      update_existing=update_existing)
     return len(merged)
+
+
+def upsert_tuples(
+    connection: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    key: Sequence[str] | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    update_existing: bool = True,
+) -> int:
+    """:func:`upsert` for rows that are already tuples of ``columns``' values and distinct on
+    ``key``: a day's twelve thousand prices skip building, merging and grouping a dict each."""
+    columns, key = tuple(columns), tuple(key or conflict_key(table))
+    missing = set(columns) - set(table.c.keys())
+    if missing:
+        raise ValueError(f"{table.name} has no column(s) {sorted(missing)}")
+    if connection.dialect.name == "postgresql" and len(rows) >= COPY_THRESHOLD:
+        _copy_upsert(connection, table, columns, rows, key, update_existing)
+        return len(rows)
+    prepared = _prepared(table, columns, key, connection.dialect, update_existing)
+    for start in range(0, len(rows), batch_size):
+        connection.exec_driver_sql(prepared.sql, prepared.parameters(rows[start : start + batch_size]))
+    return len(rows)
 
 
 def upsert_all(

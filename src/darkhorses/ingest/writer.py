@@ -26,8 +26,8 @@ from darkhorses.db.schema import (
     ra_runner_odds,
     ra_runner_supplementary,
 )
-from darkhorses.db.upsert import upsert, upsert_all
-from darkhorses.ingest.transform import Batch
+from darkhorses.db.upsert import upsert, upsert_all, upsert_tuples
+from darkhorses.ingest.transform import ODDS_COLUMNS, Batch
 
 _IN_CHUNK = 500
 """Keys per IN list: well under SQLite's bound-parameter limit."""
@@ -106,10 +106,15 @@ def _update_by_primary_key(connection: Connection, table_name: str, rows: list[d
     return len(rows)
 
 
-def _write_odds(connection: Connection, rows: list[dict[str, Any]]) -> int:
+_ODDS_WRITTEN = ("race_id", "horse_id", "bookmaker_id", *ODDS_COLUMNS[3:])
+
+
+def _write_odds(connection: Connection, rows: list[tuple[Any, ...]]) -> int:
+    """Odds rows (:data:`ODDS_COLUMNS` tuples) with bookmaker ids for codes; a price quoted twice
+    for the same runner and firm (two spellings of one firm) keeps the later one."""
     if not rows:
         return 0
-    codes = sorted({row["bookmaker_code"] for row in rows})
+    codes = sorted({row[2] for row in rows})
     ids = {
         code: bookmaker_id
         for chunk in _chunks(codes)
@@ -117,12 +122,11 @@ def _write_odds(connection: Connection, rows: list[dict[str, Any]]) -> int:
             select(ra_mst_bookmakers.c.id, ra_mst_bookmakers.c.code).where(ra_mst_bookmakers.c.code.in_(chunk))
         )
     }
-    resolved = []
-    for row in rows:
-        odds = dict(row)
-        odds["bookmaker_id"] = ids[odds.pop("bookmaker_code")]
-        resolved.append(odds)
-    return upsert(connection, ra_runner_odds, resolved)
+    resolved: dict[tuple[str, str, int], tuple[Any, ...]] = {}
+    for race_id, horse_id, code, *prices in rows:
+        key = (race_id, horse_id, ids[code])
+        resolved[key] = (*key, *prices)
+    return upsert_tuples(connection, ra_runner_odds, _ODDS_WRITTEN, list(resolved.values()))
 
 
 def _replace_supplementary(connection: Connection, rows: list[dict[str, Any]]) -> int:
