@@ -42,6 +42,7 @@ from darkhorses.db.schema import dh_quarantine, dh_runs, metadata, ra_metadata_t
 from darkhorses.db.upsert import upsert
 from darkhorses.errors import ConfigError, DarkHorsesError
 from darkhorses.ingest import ledger
+from darkhorses.ingest.collector import collector_paused
 from darkhorses.ingest.horses import fetch_horse, unenriched
 from darkhorses.ingest.ledger import Unit
 from darkhorses.ingest.pages import PageReaders, page_readers
@@ -354,6 +355,7 @@ class _Run:
         self.report.unparsed.update(batch.unparsed)
         log.debug("unit %s: %d rows", unit, batch.row_count())
 
+    @collector_paused
     def _write(self, unit: Unit, batch: Batch, started: dt.datetime) -> Counter[str]:
         """A unit's rows, quarantined records and ledger entry in one transaction. Runs in a
         thread, one unit at a time, so that the event loop keeps starting requests meanwhile."""
