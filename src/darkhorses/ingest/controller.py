@@ -42,7 +42,7 @@ from darkhorses.db.schema import dh_quarantine, dh_runs, metadata, ra_metadata_t
 from darkhorses.db.upsert import upsert
 from darkhorses.errors import ConfigError, DarkHorsesError
 from darkhorses.ingest import ledger
-from darkhorses.ingest.collector import collector_paused
+from darkhorses.collector import collector_paused
 from darkhorses.ingest.horses import fetch_horse, unenriched
 from darkhorses.ingest.ledger import Unit
 from darkhorses.ingest.pages import PageReaders, page_readers

@@ -25,7 +25,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from darkhorses.ingest.collector import collector_paused
+from darkhorses.collector import collector_paused
 from darkhorses.ingest.transform import Batch, racecard_rows, result_rows
 from darkhorses.racing_api.client import BodyReader
 from darkhorses.racing_api.models import RacecardsPage, ResultsPage, parse_body, unknown_fields

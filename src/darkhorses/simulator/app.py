@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from darkhorses.collector import collector_paused
 from darkhorses.simulator.config import PLANS, SimulatorConfig
 from darkhorses.simulator.contract import NOT_FOUND, ContractError, encode, json_response, parse_query
 from darkhorses.simulator.endpoints import Context, Endpoint
@@ -93,8 +94,10 @@ class RouteApp:
             await shared.sleep(config.latency_ms / 1000)
         await self._send(200, payload, scope, receive, send)
 
+    @collector_paused
     def _payload(self, ctx: Context) -> bytes:
-        """The body as JSON, in the world's own thread (see :class:`_Shared`)."""
+        """The body as JSON, in the world's own thread (see :class:`_Shared`), with the garbage
+        collector paused: a racecard day builds its whole field before any of it is garbage."""
         return encode(self.endpoint.handler(ctx))
 
     def _admit(self, request: Request, now: dt.datetime) -> Context:
