@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import os
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from darkhorses.ingest.pages import PARENT_CHECK_SECONDS, PageReaders, PageRows
+from darkhorses.ingest.pages import PARENT_CHECK_SECONDS, WORKER_NICENESS, PageReaders, PageRows, page_readers
 from darkhorses.racing_api.client import BodyReader
 from darkhorses.racing_api.errors import BadPayload
 
@@ -77,3 +78,11 @@ def test_the_worker_ends_with_a_killed_fetch() -> None:
     while _alive(worker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(worker)
+
+
+def test_the_worker_yields_the_cpu_to_the_fetch() -> None:
+    """Reading pages can catch up later; the fetch's request starts cannot."""
+    with page_readers(in_worker=True) as readers:
+        assert readers.executor is not None
+        worker = readers.executor.submit(os.getpriority, os.PRIO_PROCESS, 0).result()
+    assert worker == min(19, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS)

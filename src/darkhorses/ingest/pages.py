@@ -120,12 +120,22 @@ def page_readers(*, in_worker: bool) -> Iterator[PageReaders]:
 PARENT_CHECK_SECONDS = 1.0
 
 
+WORKER_NICENESS = 10
+"""How much lower the worker's CPU priority is than the fetch's."""
+
+
 def _start_worker(parent: int) -> None:
     """In the worker, once. The objects inherited from the fetch are frozen out of the garbage
     collector: none of them is ever garbage here, yet every full collection would scan them all
     and touch (so copy) the pages fork shares with the parent; freezing them cut the worker's CPU
-    by about a fifth in a 60-day backfill. Then the worker leaves with its parent."""
+    by about a fifth in a 60-day backfill.
+
+    The worker then yields the CPU to the fetch: reading pages can catch up later, but a request
+    the event loop starts late is rate-limit time lost for good. On two busy cores this took the
+    60-day benchmark from 0.82-0.87 to 0.90-0.92 of the allowed rate. Last, the worker is made to
+    leave with its parent."""
     gc.freeze()
+    os.nice(WORKER_NICENESS)
     _exit_with_parent(parent)
 
 
