@@ -34,6 +34,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from darkhorses.collector import collector_paused
 from darkhorses.config import Settings
 from darkhorses.db.engine import for_writing
 from darkhorses.db.locks import beat, database_lock, lock_holder
@@ -42,7 +43,6 @@ from darkhorses.db.schema import dh_quarantine, dh_runs, metadata, ra_metadata_t
 from darkhorses.db.upsert import upsert
 from darkhorses.errors import ConfigError, DarkHorsesError
 from darkhorses.ingest import ledger
-from darkhorses.collector import collector_paused
 from darkhorses.ingest.horses import fetch_horse, unenriched
 from darkhorses.ingest.ledger import Unit
 from darkhorses.ingest.pages import PageReaders, page_readers

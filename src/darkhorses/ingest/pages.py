@@ -65,7 +65,7 @@ def _pickled(parser: PageParser, text: str, path: str, status: int) -> bytes:
 
 @collector_paused
 def _unpickled(pickled: bytes) -> tuple[PageRows, Counter[str]]:
-    """Rows from the worker, rebuilt off the event loop (a racecard day's take ~10 ms) and
+    """Rows from the worker, rebuilt off the event loop (a racecard day's take about 10 ms) and
     without the collector tracing them as they are built."""
     rows: tuple[PageRows, Counter[str]] = pickle.loads(pickled)
     return rows
