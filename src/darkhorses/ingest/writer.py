@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, select, tuple_
+from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.engine import Connection
 
 from darkhorses.db.schema import (
@@ -133,13 +133,15 @@ def _replace_supplementary(connection: Connection, rows: list[dict[str, Any]]) -
     """Replace the supplementary records of every runner in ``rows`` with exactly these."""
     if not rows:
         return 0
-    pairs = sorted({(row["race_id"], row["horse_id"]) for row in rows})
+    pairs = {(row["race_id"], row["horse_id"]) for row in rows}
     runner_ids: dict[tuple[str, str], int] = {}
-    for chunk in _chunks(pairs):
+    for chunk in _chunks(sorted({race for race, _ in pairs})):  # by race: a few dozen keys, not hundreds of pairs
         query = select(ra_mst_runners.c.id, ra_mst_runners.c.race_id, ra_mst_runners.c.horse_id).where(
-            tuple_(ra_mst_runners.c.race_id, ra_mst_runners.c.horse_id).in_(chunk)
+            ra_mst_runners.c.race_id.in_(chunk)
         )
-        runner_ids.update({(race, horse): runner for runner, race, horse in connection.execute(query)})
+        runner_ids.update(
+            {(race, horse): runner for runner, race, horse in connection.execute(query) if (race, horse) in pairs}
+        )
     for chunk in _chunks(sorted(runner_ids.values())):
         connection.execute(ra_runner_supplementary.delete().where(ra_runner_supplementary.c.runner_id.in_(chunk)))
     resolved = [
