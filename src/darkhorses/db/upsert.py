@@ -91,12 +91,15 @@ class _Prepared:
     """The driver's parameter names for a named paramstyle (psycopg); None for a positional one."""
 
     def parameters(self, rows: Sequence[tuple[Any, ...]]) -> list[Any]:
-        tuples: Iterable[tuple[Any, ...]] = rows
+        tuples: Sequence[tuple[Any, ...]] = rows
         if self.positions != tuple(range(len(self.positions))):
-            tuples = map(_picker(self.positions), rows)
-        converters = [(index, _remembered(process)) for index, process in enumerate(self.processors) if process]
-        if converters:
-            tuples = map(lambda row: _converted(row, converters), tuples)
+            tuples = list(map(_picker(self.positions), rows))
+        converting = [index for index, process in enumerate(self.processors) if process]
+        if converting and tuples:
+            columns: list[Sequence[Any]] = list(zip(*tuples))
+            for index in converting:
+                columns[index] = _converted_column(columns[index], self.processors[index])  # type: ignore[arg-type]
+            tuples = list(zip(*columns))
         if self.bind_names is None:
             return list(tuples)
         return [dict(zip(self.bind_names, row)) for row in tuples]
@@ -110,10 +113,22 @@ def _picker(items: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
     return itemgetter(*items)
 
 
+def _converted_column(values: Sequence[Any], process: Callable[[Any], Any]) -> list[Any]:
+    """``process`` applied down one column of a batch, once per distinct value: a day's odds carry
+    a handful of distinct timestamps over twelve thousand rows, and a column at a time the
+    look-ups run in C. Values that compare equal convert alike (the first one seen decides: the
+    same instant in two zones, ``True`` and ``1``); a column holding unhashable values (JSON) is
+    converted value by value, remembering the hashable ones."""
+    try:
+        distinct = set(values)
+    except TypeError:
+        return list(map(_remembered(process), values))
+    converted = {value: process(value) for value in distinct}
+    return list(map(converted.__getitem__, values))
+
+
 def _remembered(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``process`` remembering its answers for one batch: a day's odds carry a handful of distinct
-    timestamps over twelve thousand rows. Values that compare equal convert alike here (the
-    same instant in two zones, ``True`` and ``1``); unhashable ones (JSON) are converted each time."""
+    """``process`` remembering its answers for hashable values; unhashable ones are converted each time."""
     seen: dict[Any, Any] = {}
 
     def convert(value: Any) -> Any:
@@ -126,13 +141,6 @@ def _remembered(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
             return process(value)
 
     return convert
-
-
-def _converted(row: tuple[Any, ...], converters: list[tuple[int, Callable[[Any], Any]]]) -> tuple[Any, ...]:
-    values = list(row)
-    for index, process in converters:
-        values[index] = process(values[index])
-    return tuple(values)
 
 
 @lru_cache(maxsize=512)
