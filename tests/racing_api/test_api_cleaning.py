@@ -15,12 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from darkhorses.racing_api.models import _fast, _null_list_keys, blank_to_none
+from darkhorses.racing_api.models import _FLOAT_VALUE, _fast, _null_list_keys, blank_to_none
 
 from .conftest import FIXTURES
 
 _MARKER = re.compile(r'(:\s*)("(?:[\s\-\u2013]|\\[^u]|\\u[0-9a-fA-F]{4})*")')
-_FLOAT = re.compile(r"[:\[,]\s*-?\d+(?:\.\d+(?:[eE][+-]?\d+)?|[eE][+-]?\d+)(?=[\s,}\]])")
 
 
 def _marker_to_null(match: re.Match[str]) -> str:
@@ -32,7 +31,7 @@ def _marker_to_null(match: re.Match[str]) -> str:
 
 
 def _oracle(text: str) -> str | None:
-    if _FLOAT.search(text):
+    if _FLOAT_VALUE.search(text):
         return None
     keys = "|".join(sorted(map(re.escape, _null_list_keys())))
     null_lists = re.compile(rf'("(?:{keys})"\s*:\s*)null\b')
