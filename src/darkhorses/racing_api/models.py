@@ -620,7 +620,9 @@ def _cleaned_value(text: str, match: re.Match[str]) -> str | None:
             return None
         if blank_to_none(value) is not None:
             return None
-    return "[]" if _key_before(text, match.start()) in _null_list_keys() else "null" if marker else None
+    if _key_before(text, match.start()) in _null_list_keys():
+        return "[]"
+    return "null" if marker else None
 
 
 def _cleaned_json(text: str) -> str:
