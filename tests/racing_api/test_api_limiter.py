@@ -10,7 +10,7 @@ import asyncio
 import pytest
 
 from darkhorses.racing_api import RateLimiter, RateLimits, VirtualClock
-from darkhorses.racing_api.limiter import SlidingWindow, TokenBucket, per_second_window
+from darkhorses.racing_api.limiter import SEND_ALLOWANCE, SlidingWindow, TokenBucket, per_second_window
 
 
 async def starts(limiter: RateLimiter, clock: VirtualClock, calls: list[tuple[str, str]]) -> list[float]:
@@ -149,3 +149,23 @@ def test_sliding_window_forgets_starts_older_than_ten_seconds() -> None:
     window.record(1.0)
     assert window.wait(5.0) == pytest.approx(5.0)
     assert window.wait(10.0) == 0.0
+
+
+async def test_a_request_that_left_late_moves_the_next_start_back() -> None:
+    clock = VirtualClock()
+    limiter = RateLimiter(RateLimits(racecards=2, global_=100, per_10s=1000, margin=0), clock)
+    granted = await limiter.acquire("/v1/racecards/pro", "racecards")
+    await clock.sleep(0.08)  # a new connection: the request reaches the network 80 ms after its start
+    limiter.left("/v1/racecards/pro", granted)
+    await limiter.acquire("/v1/racecards/pro", "racecards")
+    assert clock.now() == pytest.approx(0.08 - SEND_ALLOWANCE + 0.5)
+
+
+async def test_the_usual_sending_delay_moves_nothing() -> None:
+    clock = VirtualClock()
+    limiter = RateLimiter(RateLimits(racecards=2, global_=100, per_10s=1000, margin=0), clock)
+    granted = await limiter.acquire("/v1/racecards/pro", "racecards")
+    await clock.sleep(SEND_ALLOWANCE / 2)
+    limiter.left("/v1/racecards/pro", granted)
+    await limiter.acquire("/v1/racecards/pro", "racecards")
+    assert clock.now() == pytest.approx(0.5)

@@ -10,8 +10,10 @@ import asyncio
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from darkhorses.racing_api import RacingApiClient, VirtualClock
+from darkhorses.racing_api.limiter import SEND_ALLOWANCE
 
 from .conftest import make_settings
 
@@ -43,3 +45,24 @@ async def test_200_requests_at_5_per_second_keep_the_limit_busy(make_client: Cal
     # starts never drift apart: each follows the previous by the limiter's spacing (3 % margin)
     assert max(later - earlier for earlier, later in zip(starts, starts[1:])) <= 1 / (5 * 0.97) + 1e-9
     assert client.requests["/v1/horses/{horse_id}/pro"] == 200
+
+
+async def test_a_request_held_up_on_its_way_out_holds_back_the_next(make_client: Callable[..., RacingApiClient],
+                                                                    clock: VirtualClock) -> None:
+    """The server counts arrivals: a first request delayed by opening its connection must not
+    arrive closer to the next one than the limit allows (httpx reports the real departure)."""
+    arrivals: list[float] = []
+
+    class SlowFirstConnection(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if not arrivals:
+                await clock.sleep(0.1)
+            arrivals.append(clock.now())
+            await request.extensions["trace"]("http11.send_request_headers.complete", {})
+            return httpx.Response(200, text=HORSE)
+
+    client = make_client(make_settings(rate_limit_default=5, rate_limit_global=8), transport=SlowFirstConnection())
+    for i in range(3):
+        await client.horse_pro(f"hrs_{i}")
+    spacing = 1 / client.limiter.limits.rate("default")
+    assert [b - a for a, b in zip(arrivals, arrivals[1:])] == pytest.approx([spacing - SEND_ALLOWANCE, spacing])

@@ -368,10 +368,11 @@ class RacingApiClient:
         attempt = 0
         while True:
             attempt += 1
-            await self.limiter.acquire(endpoint.template, endpoint.family)
+            granted = await self.limiter.acquire(endpoint.template, endpoint.family)
             self.requests[endpoint.template] += 1
             try:
-                response = await self._http.get(path, params=params)
+                response = await self._http.get(path, params=params,
+                                                extensions={"trace": self._departure(endpoint, granted)})
             except (httpx.TransportError, ConnectionError) as exc:
                 error: RacingApiError = ServerError(
                     f"could not get {path} from The Racing API at {self.settings.racing_api_base_url} "
@@ -402,6 +403,17 @@ class RacingApiClient:
                 self.limiter.pause(wait)
             else:
                 await self.clock.sleep(wait)
+
+    def _departure(self, endpoint: Endpoint, granted: float) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+        """An httpx ``trace`` hook telling the limiter when the request really left (see
+        :meth:`RateLimiter.left`); transports without a network (mocks, the in-process
+        simulator) never call it."""
+
+        async def trace(event: str, info: dict[str, Any]) -> None:
+            if event.endswith(".send_request_headers.complete"):
+                self.limiter.left(endpoint.template, granted)
+
+        return trace
 
     async def _read(self, read: BodyReader[M], endpoint: Endpoint, path: str, response: httpx.Response) -> M:
         body, unknown = await read(self._redact(response.text), path, response.status_code)
