@@ -129,6 +129,23 @@ def test_unknown_fields_are_kept_and_counted_by_path() -> None:
     assert page.racecards[0].model_extra == {"new_race_key": "x"}
 
 
+def test_unknown_fields_are_found_at_every_depth() -> None:
+    body = fixture_json("racecards_pro.json")
+    runner = body["racecards"][1]["runners"][0]
+    runner["trainer_14_days"] = {"runs": "4", "wins": "1", "percent": "25", "new_stat": "x"}
+    runner["odds"][0]["new_odds_key"] = 1
+    runner["odds"][1]["history"] = [{"fractional": "2/1", "decimal": "3.0", "changed_at": "2025-10-01 12:00:00",
+                                     "new_history_key": True}]
+    page = parse_body(RacecardsPage, json.dumps(body))
+    expected = Counter({"racecards[].runners[].trainer_14_days.new_stat": 1,
+                        "racecards[].runners[].odds[].new_odds_key": 1,
+                        "racecards[].runners[].odds[].history[].new_history_key": 1})
+    assert unknown_fields(page) == expected
+    assert unknown_fields(page.racecards, "racecards") == expected  # a list at the top
+    assert unknown_fields([page.racecards], "pages") == Counter(  # a list of lists
+        {key.replace("racecards[]", "pages[][]"): count for key, count in expected.items()})
+
+
 def test_envelope_without_its_item_list_is_bad_payload() -> None:
     with pytest.raises(BadPayload, match="racecards: Field required"):
         parse_body(RacecardsPage, '{"detail": "maintenance", "total": 0}', path="/v1/racecards/pro")
