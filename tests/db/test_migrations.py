@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from darkhorses.db import migrate
@@ -36,3 +36,22 @@ def test_ensure_schema_is_idempotent(empty_engine: Engine) -> None:
     migrate.ensure_schema(empty_engine)
     migrate.ensure_schema(empty_engine)
     assert migrate.current(empty_engine) == migrate.head()
+
+
+def test_an_empty_database_is_created_from_the_schema_at_head(empty_engine: Engine) -> None:
+    migrate.ensure_schema(empty_engine)
+    assert migrate.current(empty_engine) == migrate.head()
+    assert _drift(empty_engine) == []
+    migrate.downgrade(empty_engine, "base")  # the migrations still apply to a created database
+    assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
+
+
+def test_a_database_holding_other_tables_is_migrated_and_keeps_them(empty_engine: Engine) -> None:
+    with empty_engine.begin() as connection:
+        connection.execute(text("CREATE TABLE user_notes (note TEXT)"))
+        connection.execute(text("INSERT INTO user_notes VALUES ('keep me')"))
+    migrate.ensure_schema(empty_engine)
+    assert migrate.current(empty_engine) == migrate.head()
+    assert [diff for diff in _drift(empty_engine) if "user_notes" not in repr(diff)] == []
+    with empty_engine.connect() as connection:
+        assert connection.scalar(text("SELECT note FROM user_notes")) == "keep me"

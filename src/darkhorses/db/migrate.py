@@ -12,9 +12,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Engine
 
 from darkhorses.db.engine import for_writing, make_engine
+from darkhorses.db.schema import metadata
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -50,9 +52,23 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Upgrade to head unless the database is already there."""
-    if current(engine) != head():
+    """Bring the database to head: an empty one is created, any other upgraded."""
+    revision = current(engine)
+    if revision == head():
+        return
+    if revision is None and not inspect(engine).get_table_names():
+        create(engine)
+    else:
         upgrade(engine)
+
+
+def create(engine: Engine) -> None:
+    """An empty database straight from the schema, stamped at head: Alembic's recipe for new
+    databases, and a third of the time replaying every migration takes (the migrations test
+    proves the two schemas identical)."""
+    with engine.begin() as connection:
+        metadata.create_all(connection)
+        command.stamp(_config(connection), "head")
 
 
 def open_for_writing(url: str) -> Engine:
