@@ -139,6 +139,32 @@ async def test_failed_units_are_recorded_and_retried(engine: Engine, tmp_path: P
     assert _count(engine, ra_mst_race_results) == sum(len(r["runners"]) for r in _uk_ire(World(7, TODAY).results(day)))
 
 
+async def test_a_date_whose_results_fail_keeps_its_racecard(engine: Engine, tmp_path: Path) -> None:
+    settings = _settings(tmp_path, engine)
+    app = _app()
+    day = TODAY - dt.timedelta(days=5)
+
+    class ResultsDown(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.inner = httpx.ASGITransport(app=app)
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path == "/v1/results":
+                return httpx.Response(503, json={"detail": "down"})
+            return await self.inner.handle_async_request(request)
+
+    report, _ = await run_fetch(
+        settings, FetchOptions(mode="manual", tables=("racecards", "results"), start_date=day, end_date=day),
+        engine=engine, transport=ResultsDown(), limiter=RateLimiter(UNLIMITED),
+        retry=RetryPolicy(max_attempts=1, backoff_base=0), today=TODAY)
+    assert report.units_done == {"racecards": 1}
+    assert [(f["job"], f["key"]) for f in report.failed] == [("results", day.isoformat())]
+    cards = _uk_ire(World(7, TODAY).racecards(day))
+    assert _count(engine, ra_mst_runners) == sum(len(c["runners"]) for c in cards)
+    assert _count(engine, ra_mst_race_results) == 0
+    assert _count(engine, dh_work_units, dh_work_units.c.status == "done") == 1
+
+
 async def test_backfill_then_daily_matches_the_world(engine: Engine, tmp_path: Path) -> None:
     """Racecard dates, a results-only date (yesterday) and future cards all land exactly once."""
     settings = _settings(tmp_path, engine)

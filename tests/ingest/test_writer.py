@@ -19,9 +19,12 @@ from darkhorses.db.schema import (
     ra_runner_odds,
     ra_runner_supplementary,
 )
+from darkhorses.db.engine import make_engine
+from darkhorses.db.migrate import upgrade
 from darkhorses.db.upsert import upsert
 from darkhorses.ingest.transform import Batch, course_rows, racecard_rows, result_rows
 from darkhorses.ingest.writer import write_batch
+from darkhorses.ops.digest import database_digest, differing
 from darkhorses.racing_api.models import Course, Racecard, Result
 
 API = Path(__file__).parents[1] / "fixtures" / "api"
@@ -35,13 +38,13 @@ def _cards_batch() -> Batch:
     return batch
 
 
-def _result_for(card: dict) -> Result:
+def _result_for(card: dict, **runner_values: str) -> Result:
     """A result for a recorded card: the declared runners minus the non-runner, in number order."""
     starters = [r for r in card["runners"] if r["number"] != "NR"]
     runners = [
         {**{k: r[k] for k in ("horse_id", "horse", "jockey", "jockey_id", "trainer", "trainer_id", "owner",
                               "owner_id", "sire", "sire_id", "dam", "dam_id", "damsire", "damsire_id")},
-         "position": str(place), "sp": "5/1", "sp_dec": "6.0", "comment": "ran on", "time": "4:01.5"}
+         "position": str(place), "sp": "5/1", "sp_dec": "6.0", "comment": "ran on", "time": "4:01.5", **runner_values}
         for place, r in enumerate(starters, start=1)
     ]
     keys = ("race_id", "date", "region", "course", "course_id", "off_dt", "race_name", "type", "going")
@@ -171,3 +174,27 @@ def test_a_racecard_fetched_after_the_result_does_not_overwrite_it(engine: Engin
                                           ra_mst_runners.c.is_non_runner).order_by(ra_mst_runners.c.horse_id)).all()
         assert after == before
         assert connection.scalar(select(ra_mst_races.c.distance_f)) == distance
+
+
+def test_a_racecard_and_its_results_in_one_batch_store_what_writing_them_in_turn_does(engine: Engine,
+                                                                                       tmp_path: Path) -> None:
+    """What the fetch relies on to write a date's two units in one transaction."""
+
+    def results() -> Batch:
+        batch = Batch()
+        for card in CARDS:
+            batch.extend(result_rows(_result_for(card, draw="11")))  # the result's draw differs from the card's
+        return batch
+
+    with engine.begin() as connection:
+        write_batch(connection, _cards_batch())
+        write_batch(connection, results())
+    together = make_engine(f"sqlite:///{tmp_path / 'together.db'}")
+    upgrade(together)
+    with together.begin() as connection:
+        write_batch(connection, _cards_batch().extend(results()))
+    assert differing(database_digest(engine), database_digest(together)) == []
+    with together.connect() as connection:
+        draws = set(connection.scalars(select(ra_mst_runners.c.draw).where(ra_mst_runners.c.position.is_not(None))))
+    assert draws == {11}
+    together.dispose()

@@ -326,48 +326,80 @@ class _Run:
         self.readers = readers
         self._writing = asyncio.Lock()
 
-    async def unit(self, unit: Unit, produce: Callable[[], Awaitable[Batch]]) -> None:
+    async def chain(self, units: list[Unit]) -> None:
+        """Fetch ``units`` at once, then write them together (see :meth:`_together`)."""
+        fetches = [asyncio.ensure_future(self.produce(unit)()) for unit in units]
         try:
+            await self._together(units, fetches)
+        finally:
+            for fetch in fetches:
+                fetch.cancel()
+            await asyncio.gather(*fetches, return_exceptions=True)
+
+    async def _together(self, units: list[Unit], fetches: list[asyncio.Future[Batch]]) -> None:
+        """Write the units whose fetch succeeded in one transaction, later units' values winning.
+
+        A date's racecard and results written together store exactly what the racecard then the
+        results would, since an upsert of several rows for one key keeps the later values; but
+        each runner is written once instead of inserted then updated, in one commit instead of
+        two. A unit whose fetch fails is recorded as failed and the others go on without it.
+        """
+        started = dt.datetime.now(dt.timezone.utc)
+        fetched: list[tuple[Unit, Batch]] = []
+        for unit, fetch in zip(units, fetches):
             if self.options.should_stop is not None and self.options.should_stop():
                 self.report.stopped += 1
-                return
-            await self._unit(unit, produce)
-        finally:
-            self.progress.advance(unit.job)
-
-    async def _unit(self, unit: Unit, produce: Callable[[], Awaitable[Batch]]) -> None:
-        started = dt.datetime.now(dt.timezone.utc)
+                self.progress.advance(unit.job)
+                continue
+            try:
+                fetched.append((unit, await fetch))
+            except (AuthError, PlanError):
+                raise
+            except RacingApiError as exc:
+                self._failed(unit, exc, started)
+        if not fetched:
+            return
         try:
-            batch = await produce()
             async with self._writing:
-                written = await asyncio.to_thread(self._write, unit, batch, started)
-        except (AuthError, PlanError):
-            raise
-        except (RacingApiError, SQLAlchemyError) as exc:
-            reason = str(exc).splitlines()[0]
-            log.warning("unit %s failed: %s", unit, reason)
-            ledger.mark_failed(self.engine, unit, self.run_id, reason, started)
-            self.report.failed.append({"job": unit.job, "key": unit.key, "reason": reason})
+                written = await asyncio.to_thread(self._write, fetched, started)
+        except SQLAlchemyError as exc:
+            for unit, _ in fetched:
+                self._failed(unit, exc, started)
             return
         self.report.written.update(written)
-        self.report.units_done[unit.job] += 1
-        self.report.quarantined += len(batch.quarantined)
-        self.report.unparsed.update(batch.unparsed)
-        log.debug("unit %s: %d rows", unit, batch.row_count())
+        for unit, batch in fetched:
+            self.report.units_done[unit.job] += 1
+            self.report.quarantined += len(batch.quarantined)
+            self.report.unparsed.update(batch.unparsed)
+            self.progress.advance(unit.job)
+            log.debug("unit %s: %d rows", unit, batch.row_count())
+
+    def _failed(self, unit: Unit, error: Exception, started: dt.datetime) -> None:
+        reason = str(error).splitlines()[0]
+        log.warning("unit %s failed: %s", unit, reason)
+        ledger.mark_failed(self.engine, unit, self.run_id, reason, started)
+        self.report.failed.append({"job": unit.job, "key": unit.key, "reason": reason})
+        self.progress.advance(unit.job)
 
     @collector_paused
-    def _write(self, unit: Unit, batch: Batch, started: dt.datetime) -> Counter[str]:
-        """A unit's rows, quarantined records and ledger entry in one transaction. Runs in a
-        thread, one unit at a time, so that the event loop keeps starting requests meanwhile."""
+    def _write(self, fetched: list[tuple[Unit, Batch]], started: dt.datetime) -> Counter[str]:
+        """Units' rows, quarantined records and ledger entries in one transaction. Runs in a
+        thread, one write at a time, so that the event loop keeps starting requests meanwhile."""
+        rows = fetched[0][1]
+        if len(fetched) > 1:
+            rows = Batch()
+            for _, batch in fetched:
+                rows.extend(batch)
         with self.engine.begin() as connection:
-            written = write_batch(connection, batch)
-            if batch.quarantined:
-                connection.execute(insert(dh_quarantine), [
-                    {"run_id": self.run_id, "job": unit.job, "partition_key": unit.key,
-                     "record_key": q.record_key, "reason": q.reason, "raw": q.raw}
-                    for q in batch.quarantined
-                ])
-            ledger.mark_done(connection, unit, self.run_id, batch.row_count(), started)
+            written = write_batch(connection, rows)
+            for unit, batch in fetched:
+                if batch.quarantined:
+                    connection.execute(insert(dh_quarantine), [
+                        {"run_id": self.run_id, "job": unit.job, "partition_key": unit.key,
+                         "record_key": q.record_key, "reason": q.reason, "raw": q.raw}
+                        for q in batch.quarantined
+                    ])
+                ledger.mark_done(connection, unit, self.run_id, batch.row_count(), started)
             beat(connection, "fetch", self.holder)
         return written
 
@@ -388,11 +420,11 @@ class _Run:
         await self.run_chains([[unit] for unit in units])
 
     async def run_chains(self, chains: list[list[Unit]]) -> None:
-        """Run chains concurrently, the units of one chain in order.
+        """Run chains concurrently, each with :meth:`chain`.
 
-        A chain's units are fetched at once and only written in order: a date's results still
-        win over its racecard, but its results request need not wait for the racecard to be
-        read and written, which would leave that time out of the rate limit's use.
+        A chain's units are fetched at once and written together, later units winning: a date's
+        results still win over its racecard, but its results request need not wait for the
+        racecard, which would leave that time out of the rate limit's use.
         """
         for job, count in Counter(unit.job for chain in chains for unit in chain).items():
             self.progress.add(job, count)
@@ -400,21 +432,9 @@ class _Run:
 
         async def one(chain: list[Unit]) -> None:
             async with gate:
-                fetches = [asyncio.ensure_future(self.produce(unit)()) for unit in chain]
-                try:
-                    for unit, fetched in zip(chain, fetches):
-                        await self.unit(unit, _given(fetched))
-                finally:
-                    for fetched in fetches:
-                        fetched.cancel()
-                    await asyncio.gather(*fetches, return_exceptions=True)
+                await self.chain(chain)
 
         await asyncio.gather(*(one(chain) for chain in chains))
-
-
-def _given(fetched: Awaitable[Batch]) -> Callable[[], Awaitable[Batch]]:
-    """A unit's ``produce`` for a batch whose fetch has already started."""
-    return lambda: fetched
 
 
 def _start_run(engine: Engine, mode: str, started: dt.datetime) -> int:
@@ -502,10 +522,10 @@ async def _execute(run: _Run, engine: Engine, units: list[Unit], options: FetchO
     reference = [u for u in units if u.job in ("regions", "courses")]
     for unit in reference:
         run.progress.add(unit.job, 1)
-        await run.unit(unit, run.produce(unit))
-    # A date's results after its racecards, never beside them: both write some race and runner
-    # columns (draw, ratings, distance), and the result's value must win whatever order units
-    # finish in. Different dates are independent, so racecards and results still overlap.
+        await run.chain([unit])
+    # A date's racecards and results in one chain, results last: both write some race and runner
+    # columns (draw, ratings, distance), and the result's value must win whatever order the
+    # requests finish in. Different dates are independent, so their chains overlap.
     by_date: dict[str, list[Unit]] = {}
     for unit in sorted((u for u in units if u.job in ("racecards", "results")), key=lambda u: u.job != "racecards"):
         by_date.setdefault(unit.key, []).append(unit)
