@@ -157,8 +157,8 @@ class RateLimiter:
         Whatever delayed it (opening a connection, a TLS handshake, the first request's lazy
         imports, a busy event loop) shortened its distance to the requests after it, which the
         server counts by arrival: the next start on the endpoint moves back by the same delay.
-        Without this, the first racecard of a run, held up ~60 ms by opening its connection,
-        arrived within one second of the third and was refused.
+        Without this, the first racecard of a run, held up 60-90 ms while httpx loaded its
+        network backend and connected, arrived within one second of the third and was refused.
         """
         late = self.clock.now() - granted - SEND_ALLOWANCE
         if late > 0:
