@@ -51,6 +51,21 @@ def test_result_pieces_are_the_compact_json_of_their_own_bodies(world: World, di
     assert (dialect == "2026") == bool(nulls)
 
 
+@pytest.mark.parametrize("dialect", ["2025", "2026"])
+def test_racecard_pieces_are_the_compact_json_of_their_own_bodies(world: World, dialect: str) -> None:
+    """Racecards are dumped with their runners and prices spliced in as text: the bytes must be
+    exactly those of dumping the whole object."""
+    pieces = [piece for _, piece in world.card_pieces(DAY, dialect)]
+    assert len(pieces) > 30
+    for piece in pieces:
+        body = json.loads(piece)
+        assert piece == encode(body)
+        assert list(body)[:2] == ["race_id", "course"] and list(body["runners"][0])[-1] == "odds"
+    prices = [price for piece in pieces for runner in json.loads(piece)["runners"] for price in runner["odds"]]
+    assert len(prices) > 5000 and all(list(price) == ["bookmaker", "fractional", "decimal", "ew_places", "ew_denom",
+                                                      "updated", "history"] for price in prices)
+
+
 def test_running_a_day_copies_its_cached_plan_and_leaves_it_without_runners() -> None:
     world = World(1, TODAY)
     plan = world.plan(DAY)

@@ -19,7 +19,6 @@ from darkhorses.simulator.day import EPOCH, LONDON, Race, plan_day, race_id_part
 from darkhorses.simulator.index import DayRuns, day_runs, declared_on, fielded
 from darkhorses.simulator.population import Horse, shared_population
 from darkhorses.simulator import render
-from darkhorses.simulator.contract import encode
 
 Body = render.Body
 #: A race and its body, JSON-encoded once.
@@ -104,7 +103,7 @@ class World:
 
     def _render_cards(self, day: dt.date, dialect: str) -> tuple[Piece, ...]:
         ordered = sorted(self.races(day), key=lambda r: (r.course.name, r.off, r.seq))
-        return tuple((r, encode(render.racecard_pro(self.population, r, dialect))) for r in ordered)
+        return tuple((r, render.racecard_pro(self.population, r, dialect)) for r in ordered)
 
     def card_pieces(self, day: dt.date, dialect: str = "2026") -> tuple[Piece, ...]:
         """Each race of ``day`` with its encoded ``RacecardOddsPro``, ordered by course then time."""
