@@ -646,7 +646,8 @@ Validated from text, ``16.0`` would become the string ``"16"`` where a text fiel
 but ``"16.0"`` from the decoded float; a body with one is read the decoded way."""
 
 _FRACTION = re.compile(r"\.\d+(?:[eE][+-]?\d+)?[\s,}\]]")
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789E", b"000000000e")
+"""Every ASCII digit to ``0`` and ``E`` to ``e``: an exponent mark after a digit is then one needle."""
 
 
 def _may_hold_float(text: str) -> bool:
@@ -655,8 +656,7 @@ def _may_hold_float(text: str) -> bool:
     either costs a tenth of the full pattern, which must try every comma and colon."""
     if _FRACTION.search(text):
         return True
-    squashed = text.encode("utf-8", "surrogatepass").translate(_DIGITS_TO_ZERO)
-    return b"0e" in squashed or b"0E" in squashed
+    return b"0e" in text.encode("utf-8", "surrogatepass").translate(_DIGITS_TO_ZERO)
 
 
 def _fast(text: str) -> str | None:
