@@ -335,6 +335,8 @@ class _Run:
             for fetch in fetches:
                 fetch.cancel()
             await asyncio.gather(*fetches, return_exceptions=True)
+            for unit in units:
+                self.progress.advance(unit.job)
 
     async def _together(self, units: list[Unit], fetches: list[asyncio.Future[Batch]]) -> None:
         """Write the units whose fetch succeeded in one transaction, later units' values winning.
@@ -349,7 +351,6 @@ class _Run:
         for unit, fetch in zip(units, fetches):
             if self.options.should_stop is not None and self.options.should_stop():
                 self.report.stopped += 1
-                self.progress.advance(unit.job)
                 continue
             try:
                 fetched.append((unit, await fetch))
@@ -371,7 +372,6 @@ class _Run:
             self.report.units_done[unit.job] += 1
             self.report.quarantined += len(batch.quarantined)
             self.report.unparsed.update(batch.unparsed)
-            self.progress.advance(unit.job)
             log.debug("unit %s: %d rows", unit, batch.row_count())
 
     def _failed(self, unit: Unit, error: Exception, started: dt.datetime) -> None:
@@ -379,7 +379,6 @@ class _Run:
         log.warning("unit %s failed: %s", unit, reason)
         ledger.mark_failed(self.engine, unit, self.run_id, reason, started)
         self.report.failed.append({"job": unit.job, "key": unit.key, "reason": reason})
-        self.progress.advance(unit.job)
 
     @collector_paused
     def _write(self, fetched: list[tuple[Unit, Batch]], started: dt.datetime) -> Counter[str]:
