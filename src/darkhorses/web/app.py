@@ -102,7 +102,10 @@ def _duration(seconds: float | None) -> str:
 
 
 def _number(value: float | None) -> str:
-    return "-" if value is None else f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+    """Thousands separated; at most two decimals, trailing zeros dropped."""
+    if value is None:
+        return "-"
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def _code(text: str | None) -> Markup:
@@ -181,7 +184,7 @@ def create_app(database_url: str, *, token: str | None = None, refresh_seconds: 
     def login(request: Request) -> Response:
         return templates.TemplateResponse(request, "login.html", {
             "page": None, "failed": "failed" in request.query_params, "next": request.query_params.get("next", "/"),
-        }, status_code=401 if token else 200)
+        })
 
     routes = [Route(page.path, html(page)) for page in PAGES] + [Route(page.api, api(page)) for page in PAGES]
     routes += [Route("/metrics", scrape), Route("/login", login, methods=["GET"]),

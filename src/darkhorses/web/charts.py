@@ -17,7 +17,7 @@ PALETTE = ("#2f6db5", "#d9822b", "#3a9a5b", "#b8434a", "#7d5ba6", "#8c6d46", "#c
 
 
 def _number(value: float) -> str:
-    return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:,.2f}"
+    return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:,.2f}".rstrip("0")
 
 
 def _frame(label: str, body: list[str], top: float) -> Markup:
