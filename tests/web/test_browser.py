@@ -46,6 +46,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 TOKEN = "browser-token-5TgB8nQ2"
 SCREENSHOTS = os.environ.get("DARKHORSES_SCREENSHOTS")
 WAIT_MS = 30_000
+DEMO_DAYS = 14 if SCREENSHOTS else 3
 
 
 def _unavailable(reason: str) -> None:
@@ -73,7 +74,7 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
     path = folder / "demo.db"
     settings = load_settings(database_url=f"sqlite:///{path}", log_dir=folder / "logs", archive_enabled=False)
-    run_demo(settings, days=14 if SCREENSHOTS else 3)
+    run_demo(settings, days=DEMO_DAYS)
     return path
 
 
@@ -132,7 +133,8 @@ def test_each_page_loads_without_console_errors(demo_database: Path, watched: Wa
         assert response is not None and response.status == 200
         assert watched.page.locator("h1").inner_text() == page.title
         assert watched.page.locator("#empty, #unavailable").count() == 0
-        watched.page.evaluate("fetch(document.querySelector('footer a').href).then(r => r.json())")
+        twin = watched.page.evaluate("fetch(document.querySelector('footer a').href).then(r => r.json())")
+        assert twin["state"] == "ok" and twin["empty"] is False  # the JSON twin the footer links
         if SCREENSHOTS and page.path != "/backfill":  # that one is taken while a fetch runs, below
             watched.page.screenshot(path=str(Path(SCREENSHOTS) / f"{page.path.strip('/') or 'overview'}.png"))
     assert watched.problems == []
@@ -154,15 +156,15 @@ def test_charts_draw_their_points(demo_database: Path, watched: Watched, tmp_pat
             assert all(point["w"] > 0 and point["h"] > 0 for point in points)
         assert len(_points(watched.page, "#horses-chart")) >= 1
         watched.page.goto(base + "/api-usage", wait_until="networkidle")
-        bars = _points(watched.page, "#calls-chart")
-        assert len(bars) >= 2 and all(bar["h"] > 0 for bar in bars)
+        bars = _points(watched.page, "#calls-chart")  # a day's bar, stacked by endpoint
+        assert len(bars) >= 2 and all(bar["w"] > 0 for bar in bars) and max(bar["h"] for bar in bars) > 50
     assert watched.problems == []
 
 
 def test_the_backfill_page_follows_a_running_fetch(demo_database: Path, watched: Watched, tmp_path: Path) -> None:
     url = _copy(demo_database, tmp_path / "live.db")
     today = london_today()
-    days = [today - dt.timedelta(days=n) for n in range(10, 6, -1)]  # before the demo's days
+    days = [today - dt.timedelta(days=DEMO_DAYS + n) for n in range(4, 0, -1)]  # before the demo's days
     with served(create_app(url, refresh_seconds=0.2)) as base:
         page = watched.page
         page.goto(base + "/backfill", wait_until="load")  # it polls, so the network is never idle

@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 
 from darkhorses.errors import DatabaseError
 from darkhorses.ops.status import freshness, ledger, quarantined, require_schema, run_records, table_counts
@@ -66,7 +67,7 @@ class DatabaseCollector(Collector):
                                 value=quarantine_count)
 
     @staticmethod
-    def _last_runs(runs: list) -> Iterator[Metric]:  # type: ignore[type-arg]
+    def _last_runs(runs: list[Row[Any]]) -> Iterator[Metric]:
         """For the newest finished run of each command and mode: success, duration and end time."""
         labels = ["command", "mode"]
         success = GaugeMetricFamily("darkhorses_last_run_success", "1 if the last run succeeded, else 0", labels=labels)
@@ -82,11 +83,12 @@ class DatabaseCollector(Collector):
             success.add_metric(list(key), 1 if run.status == "succeeded" else 0)
             duration.add_metric(list(key), (run.finished_at - run.started_at).total_seconds())
             finished.add_metric(list(key), run.finished_at.timestamp())
-        running = GaugeMetricFamily("darkhorses_runs_running", "Runs in progress", value=sum(r.status == "running" for r in runs))
+        running = GaugeMetricFamily("darkhorses_runs_running", "Runs in progress",
+                                    value=sum(run.status == "running" for run in runs))
         yield from (success, duration, finished, running)
 
     @staticmethod
-    def _api_calls(runs: list) -> Iterator[Metric]:  # type: ignore[type-arg]
+    def _api_calls(runs: list[Row[Any]]) -> Iterator[Metric]:
         """Requests, 429 answers and retries per endpoint, summed over every recorded run."""
         helps = {"api_calls": "Racing API requests sent (retries included)", "api_429s": "429 answers received",
                  "api_retries": "Requests sent again after a failure"}

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Connection
 
 from darkhorses.db.schema import dh_work_units, ra_mst_jockeys, ra_mst_races, ra_mst_runners, ra_mst_sires, ra_mst_trainers
 
 SEARCH_LIMIT = 25
-PEOPLE: dict[str, tuple[Any, tuple[str, ...]]] = {
+PEOPLE: dict[str, tuple[Table, tuple[str, ...]]] = {
     "sires": (ra_mst_sires, ("total_runners", "total_wins", "overall_win_percent", "overall_ae_index",
                              "profit_loss_1u", "best_distance", "best_class")),
     "jockeys": (ra_mst_jockeys, ("total_rides", "total_wins", "win_rate", "place_rate", "recent_14d_rides",

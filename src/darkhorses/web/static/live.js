@@ -56,8 +56,7 @@
     });
     document.getElementById("running").textContent = running.length ? running.join(" ") : "No fetch is running.";
     document.getElementById("rate-since").textContent = when(data.rate_since);
-    document.querySelector("#jobs tbody").replaceChildren.apply(
-      document.querySelector("#jobs tbody"), data.jobs.map(row));
+    document.querySelector("#jobs tbody").replaceChildren(...data.jobs.map(row));
     var empty = document.getElementById("empty");
     if (empty && !data.empty) { empty.remove(); }
   }
