@@ -474,6 +474,22 @@ def worker(
     runner.serve()
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on; beyond loopback needs DARKHORSES_DASHBOARD_TOKEN.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the read-only web dashboard (overview, backfill, data, API usage, statistics) and /metrics.
+
+    Every page has a JSON twin under /api/. Bound to anything but loopback it needs
+    DARKHORSES_DASHBOARD_TOKEN: send it as a bearer token, or sign in with it in the browser.
+    """
+    from darkhorses.config import load_settings
+    from darkhorses.web import serve as run_dashboard
+
+    run_dashboard(load_settings(), host, port)
+
+
 @db_app.command("digest")
 def db_digest(
     table: Annotated[list[str] | None, typer.Option("--table", "-t", help="Digest only this table; repeatable.")] = None,

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     archive_dir: Path = Field(Path("archive"), validation_alias=_env("DARKHORSES_ARCHIVE_DIR"))
     archive_enabled: bool = Field(True, validation_alias=_env("DARKHORSES_ARCHIVE"))
 
+    # `darkhorses serve` needs it to listen beyond loopback: a bearer token or the login form's password.
+    dashboard_token: SecretStr | None = Field(None, validation_alias=_env("DARKHORSES_DASHBOARD_TOKEN"))
+
     @field_validator("regions", mode="before")
     @classmethod
     def _split_regions(cls, value: object) -> object:

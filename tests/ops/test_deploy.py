@@ -100,6 +100,9 @@ def test_systemd_units_parse_and_run_real_commands() -> None:
     daily = _unit("darkhorses-daily.service")
     assert daily["Service"]["Type"] == "oneshot"
     assert _commands_run([daily["Service"]["ExecStart"], daily["Service"]["ExecStartPost"]]) == {"fetch", "populate"}
+    dashboard = _unit("darkhorses-dashboard.service")
+    assert dashboard["Service"]["Type"] == "simple" and dashboard["Install"]["WantedBy"] == "multi-user.target"
+    assert _commands_run([dashboard["Service"]["ExecStart"]]) == {"serve"}
     timer = _unit("darkhorses-daily.timer")
     assert timer["Timer"]["OnCalendar"] == "*-*-* 01:00:00 Europe/London"
     assert timer["Timer"]["Persistent"] == "true" and timer["Install"]["WantedBy"] == "timers.target"
@@ -117,16 +120,20 @@ def test_dockerfile_instructions() -> None:
     assert sources and all((DEPLOY.parent / source).exists() for source in sources)
 
 
-def test_compose_has_the_app_and_postgres() -> None:
+def test_compose_has_the_app_the_dashboard_and_postgres() -> None:
     compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text(encoding="utf-8"))
-    assert set(compose["services"]) == {"app", "db"}
+    assert set(compose["services"]) == {"app", "dashboard", "db"}
     assert compose["services"]["db"]["image"].startswith("postgres:")
     app_service = compose["services"]["app"]
     assert app_service["build"]["dockerfile"] == "deploy/Dockerfile"
     assert (DEPLOY / app_service["build"]["context"] / app_service["build"]["dockerfile"]).is_file()
     assert app_service["environment"]["DATABASE_URL"].startswith("postgresql://")
     assert app_service["depends_on"]["db"]["condition"] == "service_healthy"
-    assert _commands_run(list(_strings(compose))) == {"worker"}
+    dashboard = compose["services"]["dashboard"]
+    assert dashboard["build"] == app_service["build"] and dashboard["environment"] == app_service["environment"]
+    assert dashboard["ports"] == ["127.0.0.1:8000:8000"]  # published on the host's loopback only
+    assert dashboard["command"][1:4] == ["serve", "--host", "0.0.0.0"]  # so it needs the token (from .env)
+    assert _commands_run(list(_strings(compose))) == {"worker", "serve"}
 
 
 def test_kubernetes_cronjobs() -> None:

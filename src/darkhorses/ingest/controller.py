@@ -125,6 +125,8 @@ class FetchReport:
     notes: list[str] = field(default_factory=list)
     written: Counter[str] = field(default_factory=Counter)
     api_calls: Counter[str] = field(default_factory=Counter)
+    api_429s: Counter[str] = field(default_factory=Counter)
+    api_retries: Counter[str] = field(default_factory=Counter)
     units_done: Counter[str] = field(default_factory=Counter)
     failed: list[dict[str, str]] = field(default_factory=list)
     quarantined: int = 0
@@ -151,6 +153,8 @@ class FetchReport:
             "notes": self.notes,
             "tables": dict(sorted(self.written.items())),
             "api_calls": dict(sorted(self.api_calls.items())),
+            "api_429s": dict(sorted(self.api_429s.items())),
+            "api_retries": dict(sorted(self.api_retries.items())),
             "units_done": dict(sorted(self.units_done.items())),
             "failed_units": self.failed,
             "quarantined_records": self.quarantined,
@@ -496,6 +500,8 @@ async def run_fetch(
                         await _execute(run, engine, units, options, today)
                     finally:
                         report.api_calls.update(api.requests)
+                        report.api_429s.update(api.rate_limited)
+                        report.api_retries.update(api.retried)
                         report.unknown_fields.update(api.unknown_fields)
                         if archive is not None:
                             archive.close()

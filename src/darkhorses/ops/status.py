@@ -14,11 +14,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, cast, exists, func, literal, null, select, type_coerce, union_all
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Row
 
 from darkhorses.db import migrate
 from darkhorses.db.engine import describe, make_engine, normalise_url
-from darkhorses.db.schema import dh_runs, dh_work_units, metadata, ra_mst_horses, ra_mst_races
+from darkhorses.db.schema import dh_quarantine, dh_runs, dh_work_units, metadata, ra_mst_horses, ra_mst_races
 from darkhorses.db.types import UTCDateTime
 from darkhorses.errors import DatabaseError
 from darkhorses.ops.quality import CheckResult, run_checks
@@ -26,6 +26,7 @@ from darkhorses.ops.quality import CheckResult, run_checks
 LONDON = ZoneInfo("Europe/London")
 RUN_LIMIT = 10
 FAILED_LIMIT = 20
+QUARANTINE_LIMIT = 20
 UPDATE_COLUMNS = ("captured_at", "calculated_at", "updated_at", "finished_at", "last_updated", "heartbeat_at")
 """The column that says when a table's row last changed, in order of preference."""
 PROFILE_SOURCES = ("pro", "standard", "none")
@@ -56,6 +57,18 @@ class FailedUnit:
     attempts: int
     reason: str | None
     finished_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class QuarantinedRecord:
+    """A record that could not be parsed: kept with its reason (the raw body stays in the table)."""
+
+    job: str
+    key: str
+    record_key: str | None
+    reason: str
+    created_at: dt.datetime
+    run_id: int | None
 
 
 @dataclass(frozen=True)
@@ -110,17 +123,22 @@ class StatusReport:
         data["enrichment"].update(with_profile=self.enrichment.with_profile,
                                   without_profile=self.enrichment.without_profile)
         data["checks"] = [check.to_json() for check in self.checks]
-        return _iso(data)
+        return jsonable(data)
 
 
-def _iso(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """Plain JSON types, recursively: dates and timestamps as ISO strings, tuples as lists."""
     if isinstance(value, dict):
-        return {key: _iso(item) for key, item in value.items()}
+        return {key: jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_iso(item) for item in value]
+        return [jsonable(item) for item in value]
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+class NoDatabase(DatabaseError):
+    """Nothing has created the database yet: no SQLite file, or no DarkHorses tables in it."""
 
 
 def open_for_reading(database_url: str) -> Engine:
@@ -129,7 +147,7 @@ def open_for_reading(database_url: str) -> Engine:
     path = url.database or ""
     if url.drivername == "sqlite" and path not in ("", ":memory:") and not path.startswith("file:"):
         if not Path(path).expanduser().exists():
-            raise DatabaseError(f"no database at {path}; create one with `darkhorses db upgrade` (or try `darkhorses demo`)")
+            raise NoDatabase(f"no database at {path}; create one with `darkhorses db upgrade` (or try `darkhorses demo`)")
     return make_engine(database_url)
 
 
@@ -137,7 +155,7 @@ def require_schema(engine: Engine) -> str:
     """The database's schema revision, or a one-line error when DarkHorses never created it."""
     revision = migrate.current(engine)
     if revision is None:
-        raise DatabaseError(f"{describe(engine.url)} has no DarkHorses tables; run `darkhorses db upgrade` first")
+        raise NoDatabase(f"{describe(engine.url)} has no DarkHorses tables; run `darkhorses db upgrade` first")
     return revision
 
 
@@ -182,7 +200,18 @@ def failed_units(
     return (rows[0][-1] if rows else 0), tuple(FailedUnit(*row[:-1]) for row in rows)
 
 
-def _ledger(connection: Connection) -> tuple[JobLedger, ...]:
+def quarantined(connection: Connection, *, limit: int = QUARANTINE_LIMIT) -> tuple[int, tuple[QuarantinedRecord, ...]]:
+    """How many records are quarantined, and the newest few with their reasons."""
+    q = dh_quarantine
+    rows = connection.execute(
+        select(q.c.job, q.c.partition_key, q.c.record_key, q.c.reason, q.c.created_at, q.c.run_id, func.count().over())
+        .order_by(q.c.created_at.desc(), q.c.id.desc()).limit(limit)
+    ).all()
+    return (rows[0][-1] if rows else 0), tuple(QuarantinedRecord(*row[:-1]) for row in rows)
+
+
+def ledger(connection: Connection) -> tuple[JobLedger, ...]:
+    """Work units per job: done, failed, and pending (horses never looked up count as pending)."""
     counts: dict[str, dict[str, int]] = {}
     for job, status, count in connection.execute(
         select(dh_work_units.c.job, dh_work_units.c.status, func.count()).group_by(dh_work_units.c.job,
@@ -202,12 +231,19 @@ def _ledger(connection: Connection) -> tuple[JobLedger, ...]:
     )
 
 
+def run_records(connection: Connection, *, limit: int | None = None,
+                since: dt.datetime | None = None) -> list[Row[Any]]:
+    """The newest runs first, with their JSON summary (what the run file holds) and error."""
+    query = (select(dh_runs.c.id, dh_runs.c.command, dh_runs.c.mode, dh_runs.c.status, dh_runs.c.started_at,
+                    dh_runs.c.finished_at, dh_runs.c.summary, dh_runs.c.error, dh_runs.c.pid, dh_runs.c.host)
+             .order_by(dh_runs.c.started_at.desc(), dh_runs.c.id.desc()).limit(limit))
+    if since is not None:
+        query = query.where(dh_runs.c.started_at >= since)
+    return list(connection.execute(query).all())
+
+
 def _runs(connection: Connection, limit: int) -> tuple[RunSummary, ...]:
-    rows = connection.execute(
-        select(dh_runs.c.id, dh_runs.c.command, dh_runs.c.mode, dh_runs.c.status, dh_runs.c.started_at,
-               dh_runs.c.finished_at, dh_runs.c.summary, dh_runs.c.error)
-        .order_by(dh_runs.c.started_at.desc(), dh_runs.c.id.desc()).limit(limit)
-    ).all()
+    rows = run_records(connection, limit=limit)
     return tuple(
         RunSummary(row.id, row.command, row.mode, row.status, row.started_at, row.finished_at,
                    sum((row.summary or {}).get("tables", {}).values()) if row.summary else None,
@@ -216,7 +252,7 @@ def _runs(connection: Connection, limit: int) -> tuple[RunSummary, ...]:
     )
 
 
-def _enrichment(connection: Connection) -> Enrichment:
+def enrichment(connection: Connection) -> Enrichment:
     counts = dict(connection.execute(
         select(ra_mst_horses.c.profile_source, func.count()).group_by(ra_mst_horses.c.profile_source)
     ).all())
@@ -232,8 +268,8 @@ def build_status(engine: Engine, *, now: dt.datetime | None = None, run_limit: i
         failed_count, failed = failed_units(connection)
         report = dict(
             tables=table_counts(connection), latest_race_date=latest_race, latest_result_date=latest_result,
-            last_daily_success=last_success(connection), ledger=_ledger(connection), failed_count=failed_count,
-            failed_units=failed, runs=_runs(connection, run_limit), enrichment=_enrichment(connection),
+            last_daily_success=last_success(connection), ledger=ledger(connection), failed_count=failed_count,
+            failed_units=failed, runs=_runs(connection, run_limit), enrichment=enrichment(connection),
         )
     checks = tuple(run_checks(engine, now.astimezone(LONDON).date()))
     return StatusReport(generated_at=now, database=describe(engine.url), revision=revision, checks=checks, **report)

@@ -139,6 +139,9 @@ class RacingApiClient:
         self._consecutive_429s = 0
         #: Requests sent, by endpoint template (retries included).
         self.requests: Counter[str] = Counter()
+        #: 429 Too Many Requests answers, and requests sent again after a failure, by endpoint template.
+        self.rate_limited: Counter[str] = Counter()
+        self.retried: Counter[str] = Counter()
         #: Keys the models did not know, as ``"<template> <field path>"`` → occurrences.
         self.unknown_fields: Counter[str] = Counter()
         self._http = httpx.AsyncClient(
@@ -399,6 +402,7 @@ class RacingApiClient:
             if attempt >= self.retry.max_attempts:
                 raise error
             log.warning("retrying %s after %s (attempt %d) in %.1fs", path, error.status or "error", attempt, wait)
+            self.retried[endpoint.template] += 1
             if error.status == 429:
                 self.limiter.pause(wait)
             else:
@@ -440,6 +444,8 @@ class RacingApiClient:
     def _error_for(self, endpoint: Endpoint, path: str, response: httpx.Response, attempt: int) -> RacingApiError:
         status = response.status_code
         plan = self.settings.racing_api_plan
+        if status == 429:
+            self.rate_limited[endpoint.template] += 1
         if status == 401:
             if self.settings.plan_includes(endpoint.min_plan):
                 return AuthError(
