@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     archive_dir: Path = Field(Path("archive"), validation_alias=_env("DARKHORSES_ARCHIVE_DIR"))
     archive_enabled: bool = Field(True, validation_alias=_env("DARKHORSES_ARCHIVE"))
 
+    alert_urls: SecretStr | None = Field(None, validation_alias=_env("DARKHORSES_ALERT_URLS"))
+    """Apprise URLs that receive alerts (``slack://…``, ``mailtos://…``, ``json://host/path``),
+    separated by spaces or commas as Apprise reads them. Secret: the URLs carry tokens."""
+
     @field_validator("regions", mode="before")
     @classmethod
     def _split_regions(cls, value: object) -> object:
@@ -91,6 +95,10 @@ class Settings(BaseSettings):
             and self.racing_api_username.get_secret_value()
             and self.racing_api_password.get_secret_value()
         )
+
+    def alerts_configured(self) -> bool:
+        """True when ``DARKHORSES_ALERT_URLS`` names at least one target."""
+        return bool(self.alert_urls and self.alert_urls.get_secret_value().strip())
 
     def plan_includes(self, minimum: Plan) -> bool:
         """Whether the configured plan is at or above ``minimum``."""
