@@ -290,7 +290,8 @@ def test_a_problem_that_clears_before_anyone_heard_of_it_sends_nothing(seeded: E
 def test_no_secret_in_any_message_or_log(seeded: Engine, hook: Webhook, mailbox: Mailbox,
                                          caplog: pytest.LogCaptureFixture) -> None:
     engine = seeded
-    if engine.dialect.name == "postgresql":  # the database URL carries a password (trust auth ignores it)
+    if engine.dialect.name == "postgresql" and engine.url.password is None:
+        # The database URL carries a password (a server that trusts loopback ignores it).
         engine = make_engine(engine.url.set(password=DB_PASSWORD).render_as_string(hide_password=False))
     dead = f"json://{SMTP_USER}:{SMTP_PASSWORD}@127.0.0.1:9/hooks/{WEBHOOK_TOKEN}"
     settings = _settings(hook.url, mailbox.url, dead)
@@ -375,3 +376,13 @@ def test_health_judges_staleness_for_alerts(seeded: Engine, hook: Webhook, monke
     env = {**_env(_settings(hook.url)), "DATABASE_URL": seeded.url.render_as_string(hide_password=False)}
     CliRunner().invoke(_cli_app(), ["health"], env=env)
     assert "DarkHorses alert: no successful daily sync in the last 25 hours" in [p["title"] for p in hook.posts]
+
+
+def test_the_redactor_masks_every_token_of_the_alert_urls() -> None:
+    settings = _settings("slack://T1234ABCD/B5678EFGH/abcdefghijklmnopqrstuvwx/#ops",
+                         "tgram://123456789:AAbbCCddEEffGGhh/987654321",
+                         "mailtos://me:app-password@gmail.com?to=ops@example.com")
+    redact = alerts.redactor(settings)
+    text = ("T1234ABCD B5678EFGH abcdefghijklmnopqrstuvwx 123456789:AAbbCCddEEffGGhh app-password "
+            f"{API_USER} {API_PASSWORD} {DB_PASSWORD} fetch --mode daily failed at hooks.slack.com")
+    assert redact(text) == "*** *** *** *** *** *** *** *** fetch --mode daily failed at hooks.slack.com"

@@ -132,9 +132,13 @@ def _alert_url_secrets(urls: str) -> list[str]:
     secrets: list[str] = []
     for url in (part for part in re.split(r"[\s,]+", urls) if part):
         secrets.append(url)
-        parsed = urlsplit(url)
+        try:
+            parsed = urlsplit(url)
+        except ValueError:  # not a URL urllib can read (Apprise may still): the whole of it is masked
+            continue
         secrets += [value for value in (parsed.username, parsed.password) if value]
-        parts = [parsed.hostname or "", *parsed.path.split("/"), *(v for _, v in parse_qsl(parsed.query))]
+        host = parsed.netloc.rpartition("@")[2]  # as written: urllib lower-cases hostname (a token)
+        parts = [host, *host.split(":"), *parsed.path.split("/"), *(v for _, v in parse_qsl(parsed.query))]
         secrets += [part for part in parts if _tokenish(part)]
     return secrets
 
