@@ -303,7 +303,7 @@ def test_no_secret_in_any_message_or_log(seeded: Engine, hook: Webhook, mailbox:
     sent += after_fetch(settings, engine, _report(), now=EVENING)
     assert [m.kind for m in sent] == ["alert", "alert", "resolved", "resolved"]
     assert len(hook.posts) == 4 and len(mailbox.mails) == 4 and mailbox.logins  # the mail login happened
-    assert "not delivered to 3 (JSON)" in caplog.text  # the dead target, named without its URL
+    assert "not delivered to 3 (JSON): A Connection error" in caplog.text  # the dead target, without its URL
     result = CliRunner().invoke(_cli_app(), ["alert", "test"], env=_env(settings))
     assert result.exit_code == 1
     _no_secret(*(m.title + m.body for m in sent), *hook.texts(), *mailbox.texts(), caplog.text,
@@ -342,8 +342,8 @@ def test_alert_test_fails_in_one_line_without_targets_or_delivery(hook: Webhook)
     dead = runner.invoke(_cli_app(), ["alert", "test"],
                          env={"DARKHORSES_ALERT_URLS": f"{hook.url} json://127.0.0.1:9/hooks/{WEBHOOK_TOKEN}"})
     assert dead.exit_code == 1
-    assert dead.output.endswith("error: the test message was not delivered to 1 of 2 alert targets: 2 (JSON) "
-                                "(check DARKHORSES_ALERT_URLS)\n")
+    assert dead.output == ("error: the test message was not delivered to 1 of 2 alert targets: 2 (JSON): A Connection "
+                           "error occurred sending JSON notification to 127.0.0.1. (check DARKHORSES_ALERT_URLS)\n")
     assert WEBHOOK_TOKEN not in dead.output
     bad = runner.invoke(_cli_app(), ["alert", "test"], env={"DARKHORSES_ALERT_URLS": "nosuchscheme://x"})
     assert bad.exit_code == 2 and bad.output.startswith("error: DARKHORSES_ALERT_URLS holds a URL Apprise does not")

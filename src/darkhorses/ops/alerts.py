@@ -111,7 +111,7 @@ class Notifier(Protocol):
     """Where messages go; :class:`AppriseNotifier` in production."""
 
     def send(self, message: Message) -> list[str]:
-        """Deliver to every target; return the names of the targets that failed."""
+        """Deliver to every target; return each failed target's name and reason."""
         ...
 
     @property
@@ -159,15 +159,15 @@ def redactor(settings: Settings) -> Redactor:
 
 
 class _RedactedCapture(logging.Handler):
-    """Passes on what Apprise warns of while sending, redacted (its lines can name whole URLs)."""
+    """Keeps what Apprise warns of while sending, redacted (its lines can name whole URLs)."""
 
-    def __init__(self, redact: Redactor | None) -> None:
+    def __init__(self, redact: Redactor) -> None:
         super().__init__(logging.WARNING)
         self.redact = redact
+        self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if self.redact is not None:
-            log.warning("alert delivery: %s", self.redact(record.getMessage()))
+        self.lines.append(self.redact(record.getMessage()).strip())
 
 
 SENDING_LOGGERS = ("apprise", "urllib3", "requests")
@@ -175,9 +175,9 @@ SENDING_LOGGERS = ("apprise", "urllib3", "requests")
 
 
 @contextmanager
-def _apprise_logs(redact: Redactor | None) -> Iterator[None]:
-    """Route the warnings of :data:`SENDING_LOGGERS` through our logger, redacted (or nowhere, when
-    ``redact`` is None); silence the rest."""
+def _apprise_logs(redact: Redactor) -> Iterator[_RedactedCapture]:
+    """Keep the warnings of :data:`SENDING_LOGGERS`, redacted, in the handler this yields (a
+    failed target's reason); let nothing of them reach the logs."""
     handler = _RedactedCapture(redact)
     loggers = [logging.getLogger(name) for name in SENDING_LOGGERS]
     saved = [(logger.handlers[:], logger.propagate) for logger in loggers]
@@ -185,7 +185,7 @@ def _apprise_logs(redact: Redactor | None) -> Iterator[None]:
         logger.handlers[:] = [handler]
         logger.propagate = False
     try:
-        yield
+        yield handler
     finally:
         for logger, (handlers, propagate) in zip(loggers, saved):
             logger.handlers[:], logger.propagate = handlers, propagate
@@ -203,7 +203,7 @@ class AppriseNotifier:
         self._apprise = apprise
         self.redact = redact
         self._servers = apprise.Apprise()
-        with _apprise_logs(None):  # the error below says it, without the URL
+        with _apprise_logs(redact):  # the error below says it, without the URL
             added = self._servers.add(urls)
         if not added or len(self._servers) == 0:
             raise ConfigError("DARKHORSES_ALERT_URLS holds a URL Apprise does not understand "
@@ -216,11 +216,17 @@ class AppriseNotifier:
     def send(self, message: Message) -> list[str]:
         kinds = {"alert": self._apprise.NotifyType.FAILURE, "resolved": self._apprise.NotifyType.SUCCESS}
         failed = []
-        with _apprise_logs(self.redact):
+        with _apprise_logs(self.redact) as captured:
             for target, server in zip(self.targets, self._servers):
-                if not server.notify(body=message.body, title=message.title,
-                                     notify_type=kinds.get(message.kind, self._apprise.NotifyType.INFO)):
-                    failed.append(target)
+                captured.lines.clear()
+                try:
+                    delivered = server.notify(body=message.body, title=message.title,
+                                              notify_type=kinds.get(message.kind, self._apprise.NotifyType.INFO))
+                except Exception as exc:  # noqa: BLE001 - a plugin's bug is one failed target, not a lost alert
+                    captured.lines.append(type(exc).__name__)
+                    delivered = False
+                if not delivered:
+                    failed.append(f"{target}: {captured.lines[0] if captured.lines else 'refused'}")
         return failed
 
 
@@ -243,7 +249,7 @@ def send_test(settings: Settings, notifier: Notifier | None = None) -> str:
     failed = notifier.send(message)
     if failed:
         raise AlertError(f"the test message was not delivered to {len(failed)} of {len(notifier.targets)} "
-                         f"alert targets: {', '.join(failed)} (check DARKHORSES_ALERT_URLS)")
+                         f"alert targets: {'; '.join(failed)} (check DARKHORSES_ALERT_URLS)")
     return f"sent a test message to {len(notifier.targets)} alert targets: {', '.join(notifier.targets)}"
 
 
@@ -371,7 +377,7 @@ def _sender(notifier: Notifier, redact: Redactor) -> Send:
         message = Message(message.kind, redact(message.title), redact(message.body))
         failed = notifier.send(message)
         if failed:
-            log.warning("alert %r not delivered to %s", message.title, ", ".join(failed))
+            log.warning("alert %r not delivered to %s", message.title, "; ".join(failed))
         return message if len(failed) < len(notifier.targets) else None
 
     return send
