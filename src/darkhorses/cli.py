@@ -43,6 +43,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(no_args_is_help=True, help="Create and migrate the database schema.")
 app.add_typer(db_app, name="db")
+alert_app = typer.Typer(no_args_is_help=True, help="Alerts through Apprise to the targets in DARKHORSES_ALERT_URLS.")
+app.add_typer(alert_app, name="alert")
 
 
 def _show_version(value: bool) -> None:
@@ -177,8 +179,10 @@ def populate(
     from rich.console import Console
     from rich.table import Table
 
+    from darkhorses.config import load_settings
     from darkhorses.db.engine import make_engine
     from darkhorses.db.migrate import ensure_schema
+    from darkhorses.ops.alerts import watch_populate
     from darkhorses.stats.populate import parse_as_of
     from darkhorses.stats.populate import populate as run_populate
     from darkhorses.stats.populate import select_jobs
@@ -207,7 +211,8 @@ def populate(
                          f"{full}/{len(entry.fill)}", f"{least[0]} {least[1]:.0%}" if least else "-")
         console.print(view)
         return
-    result = run_populate(engine, categories=category or (), tables=table or (), as_of=day, test=test)
+    with watch_populate(load_settings(), engine) if not test else contextlib.nullcontext():
+        result = run_populate(engine, categories=category or (), tables=table or (), as_of=day, test=test)
     for note in result.notes:
         console.print(note)
     if not result.tables:
@@ -435,11 +440,18 @@ def health() -> None:
     """Exit 0 if the pipeline is healthy, else 1 with the reason in one line (for cron, systemd, probes).
 
     Unhealthy: no successful daily run in the last 25 hours, failed units in the last 3 days, a
-    failing data-quality check, or a database that cannot be opened.
+    failing data-quality check, or a database that cannot be opened. With DARKHORSES_ALERT_URLS
+    set, stale data (no daily sync in 25 hours, racecards missing by evening) is also alerted.
     """
+    from darkhorses.config import load_settings
+    from darkhorses.ops.alerts import check
     from darkhorses.ops.health import probe, require_healthy
 
-    typer.echo(require_healthy(probe(_database_url())))
+    settings = load_settings()
+    report = probe(settings.database_url)
+    if report.summary:  # the database was judged; one that cannot be opened keeps no alert state
+        check(settings)
+    typer.echo(require_healthy(report))
 
 
 @app.command()
@@ -518,3 +530,12 @@ def db_digest(
         return
     for name, digest in digests.items():
         typer.echo(f"{name:32} {digest.rows:>10} {digest.sha256}")
+
+
+@alert_app.command("test")
+def alert_test() -> None:
+    """Send a test message to every DARKHORSES_ALERT_URLS target; fail if none is set or one fails."""
+    from darkhorses.config import load_settings
+    from darkhorses.ops.alerts import send_test
+
+    typer.echo(send_test(load_settings()))

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
 
     # `darkhorses serve` needs it to listen beyond loopback: a bearer token or the login form's password.
     dashboard_token: SecretStr | None = Field(None, validation_alias=_env("DARKHORSES_DASHBOARD_TOKEN"))
+    alert_urls: SecretStr | None = Field(None, validation_alias=_env("DARKHORSES_ALERT_URLS"))
+    """Apprise URLs that receive alerts (``slack://…``, ``mailtos://…``, ``json://host/path``),
+    separated by spaces or commas as Apprise reads them. Secret: the URLs carry tokens."""
 
     @field_validator("regions", mode="before")
     @classmethod
@@ -94,6 +97,10 @@ class Settings(BaseSettings):
             and self.racing_api_username.get_secret_value()
             and self.racing_api_password.get_secret_value()
         )
+
+    def alerts_configured(self) -> bool:
+        """True when ``DARKHORSES_ALERT_URLS`` names at least one target."""
+        return bool(self.alert_urls and self.alert_urls.get_secret_value().strip())
 
     def plan_includes(self, minimum: Plan) -> bool:
         """Whether the configured plan is at or above ``minimum``."""

@@ -36,7 +36,7 @@ async def _run(settings: Settings, days: int, seed: int) -> DemoResult:
     demo_settings = settings.model_copy(
         update={"racing_api_username": SecretStr("demo"), "racing_api_password": SecretStr("demo"),
                 "racing_api_base_url": "http://simulator", "racing_api_plan": "pro",
-                "racing_api_history_addon": True}
+                "racing_api_history_addon": True, "alert_urls": None}  # a demo alerts nobody
     )
     engine = open_for_writing(settings.database_url)
     reports = []

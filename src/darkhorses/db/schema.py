@@ -4,8 +4,9 @@ The ``ra_*`` tables are the compatibility contract that downstream apps read (th
 columns follow the previous system); types are stricter where the meaning is clear, and a few
 columns are added where good data needs them (the raw text beside a parsed racing string, the
 seconds beside a race time, the currency beside a prize). The ``dh_*`` tables are the pipeline's
-own bookkeeping: work ledger, run log, quarantine and the locks. (Raw responses are archived
-to compressed files by the client, not to the database: see ``racing_api.archive``.)
+own bookkeeping: work ledger, run log, quarantine, the locks and the alerts' state. (Raw
+responses are archived to compressed files by the client, not to the database: see
+``racing_api.archive``.)
 
 Each column carries ``info`` with its ``source`` (api / derived / calculated / system), the API
 ``endpoint`` and ``api_field`` it is read from, and which of our modules ``populated_by``. The
@@ -821,6 +822,18 @@ dh_locks = Table(
     system("acquired_at", UTCDateTime, nullable=False),
     system("heartbeat_at", UTCDateTime, nullable=False),
 )
+
+dh_alert_state = Table(
+    "dh_alert_state",
+    metadata,
+    system("problem", Text, primary_key=True, by="ops.alerts"),
+    system("summary", Text, nullable=False, by="ops.alerts"),
+    system("raised_at", UTCDateTime, nullable=False, by="ops.alerts"),
+    system("notified_at", UTCDateTime, by="ops.alerts"),
+    system("resolving_at", UTCDateTime, by="ops.alerts"),
+)
+"""One row per open problem that alerts know about (see :mod:`darkhorses.ops.alerts`): shared by
+every process on the database, so each problem is announced once and resolved once."""
 
 CONTRACT_TABLES: tuple[Table, ...] = tuple(t for t in metadata.sorted_tables if t.name.startswith("ra_"))
 """The tables downstream apps read, in foreign-key order (parents first)."""

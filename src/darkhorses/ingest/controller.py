@@ -21,6 +21,7 @@ import datetime as dt
 import logging
 import os
 import socket
+import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
@@ -52,6 +53,7 @@ from darkhorses.ingest.runfiles import write_run_file
 from darkhorses.ingest.results import HISTORY_START, RESULTS_WINDOW_DAYS, fetch_results
 from darkhorses.ingest.transform import Batch
 from darkhorses.ingest.writer import write_batch
+from darkhorses.ops import alerts
 from darkhorses.racing_api.archive import RawArchive
 from darkhorses.racing_api.client import RacingApiClient
 from darkhorses.racing_api.errors import AuthError, PlanError, RacingApiError
@@ -513,6 +515,7 @@ async def run_fetch(
             report.finished_at = dt.datetime.now(dt.timezone.utc)
             _finish_run(engine, run_id, report)
             path = write_run_file(settings, report.mode, report.started_at, report.to_json())
+            alerts.after_fetch(settings, engine, report, raised=sys.exc_info()[1])
     return report, path
 
 

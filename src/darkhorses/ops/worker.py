@@ -38,6 +38,7 @@ from darkhorses.errors import DarkHorsesError
 from darkhorses.ingest.controller import FetchOptions, FetchReport, london_today
 from darkhorses.ingest.controller import fetch as run_fetch
 from darkhorses.db.locks import database_lock, heartbeat, lock_holder
+from darkhorses.ops import alerts
 from darkhorses.stats.populate import populate as run_populate
 
 log = logging.getLogger(__name__)
@@ -149,7 +150,8 @@ class Worker:
             log.info("%s: statistics skipped for shutdown; the next job computes them", task.name)
             return
         try:
-            self.populate(self.engine)
+            with alerts.watch_populate(self.settings, self.engine):
+                self.populate(self.engine)
         except DarkHorsesError as exc:
             log.error("%s: populate: %s", task.name, exc)
             return

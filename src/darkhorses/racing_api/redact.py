@@ -16,11 +16,12 @@ MASK = "***"
 
 
 class Redactor:
-    """Replaces the user name, the password and their Basic-auth token with ``***``."""
+    """Replaces the user name, the password and their Basic-auth token with ``***``, and any
+    ``others`` (an alert URL's tokens, a database password) too."""
 
-    def __init__(self, username: str, password: str) -> None:
+    def __init__(self, username: str, password: str, *others: str) -> None:
         token = base64.b64encode(f"{username}:{password}".encode()).decode()
-        candidates = {token, f"{username}:{password}", username, password}
+        candidates = {token, f"{username}:{password}", username, password, *others}
         self._secrets = sorted((s for s in candidates if len(s) >= MIN_SECRET_LENGTH), key=len, reverse=True)
 
     def __call__(self, text: str) -> str:

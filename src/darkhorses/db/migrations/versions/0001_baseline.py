@@ -19,6 +19,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('dh_alert_state',
+    sa.Column('problem', sa.Text(), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('raised_at', darkhorses.db.types.UTCDateTime(), nullable=False),
+    sa.Column('notified_at', darkhorses.db.types.UTCDateTime(), nullable=True),
+    sa.Column('resolving_at', darkhorses.db.types.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('problem', name=op.f('pk_dh_alert_state'))
+    )
     op.create_table('dh_locks',
     sa.Column('name', sa.Text(), nullable=False),
     sa.Column('holder', sa.Text(), nullable=False),
@@ -959,3 +967,4 @@ def downgrade() -> None:
     op.drop_table('ra_collection_metadata')
     op.drop_table('dh_runs')
     op.drop_table('dh_locks')
+    op.drop_table('dh_alert_state')
