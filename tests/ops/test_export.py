@@ -238,3 +238,13 @@ def test_cli_refuses_bad_input_in_one_line(rich_data: Engine, monkeypatch: pytes
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
     with rich_data.connect() as connection:
         assert connection.execute(select(schema.ra_mst_races.c.id)).all(), "nothing was deleted"
+
+
+def test_the_documented_queries_export_on_both_engines(rich_data: Engine, tmp_path: Path) -> None:
+    import re
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "using-the-data.md").read_text(encoding="utf-8")
+    queries = re.findall(r"```sql\n(.*?)```", text, flags=re.S)
+    assert len(queries) >= 2
+    for n, query in enumerate(queries):
+        assert export(rich_data, ExportSource(query=query), "parquet", tmp_path / f"{n}.parquet").rows >= 1
