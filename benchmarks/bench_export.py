@@ -3,7 +3,8 @@
 The database is built as ``bench_populate.py`` builds it (the simulator's world walked back from a
 fixed day and written straight into the tables), then each export runs as the real command in a
 child process, so the peak resident memory measured (``ru_maxrss`` of that child) is the export's
-alone, not the generator's. Two shapes: the ``ra_mst_runners`` table (every column) and the
+alone, not the generator's. It also times ``darkhorses card`` for the first day of declarations
+(its figures are computed over every earlier run). Two shapes: the ``ra_mst_runners`` table (every column) and the
 ``results`` preset (a ten-table join, sorted by race). Prints rows, seconds, rows/s, peak MB and
 file size per export; the target is a peak under 300 MB whatever the size (a streaming export's
 memory does not grow with the rows, which ``--sizes 100000 1000000`` shows).
@@ -48,19 +49,18 @@ def _high_water_mb(pid: int) -> float | None:
     return int(line.split()[1]) / 1024 if line else None
 
 
-def run_export(database_url: str, args: list[str], fmt: str, out: Path) -> tuple[float, float]:
-    """Run one export as a child process; return (seconds, peak resident MB of the child)."""
+def run_command(database_url: str, args: list[str]) -> tuple[float, float]:
+    """Run ``darkhorses ARGS`` as a child process; return (seconds, peak resident MB of the child)."""
     env = {**os.environ, "DATABASE_URL": database_url}
     started = time.perf_counter()
-    child = subprocess.Popen([DARKHORSES, "export", *args, "--format", fmt, "--output", str(out)], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    child = subprocess.Popen([DARKHORSES, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0.0
     while child.poll() is None:
         peak = max(peak, _high_water_mb(child.pid) or 0.0)
         time.sleep(POLL_SECONDS)
     seconds = time.perf_counter() - started
     if child.returncode != 0:
-        raise SystemExit(f"export failed: {child.stderr.read().decode() if child.stderr else ''}")
+        raise SystemExit(f"{args[0]} failed: {child.stderr.read().decode() if child.stderr else ''}")
     return seconds, peak
 
 
@@ -95,12 +95,17 @@ def main() -> None:
                 for shape, shape_args in SHAPES.items():
                     for fmt in args.formats:
                         out = Path(tmp) / f"out.{fmt}"
-                        seconds, peak = run_export(url, shape_args, fmt, out)
+                        seconds, peak = run_command(url, ["export", *shape_args, "--format", fmt,
+                                                          "--output", str(out)])
                         peaks.append(peak)
                         print(f"  {shape:22} {fmt:8} {len(data.runners):>10,} rows {seconds:7.1f} s "
                               f"{len(data.runners) / seconds:>9,.0f} rows/s  peak {peak:6.0f} MB  "
                               f"file {out.stat().st_size / 2**20:7.1f} MB", flush=True)
                         out.unlink()
+                card_day = TODAY + dt.timedelta(days=1)
+                seconds, peak = run_command(url, ["card", "--date", card_day.isoformat(), "--json"])
+                print(f"  card --json for {card_day} (declarations, figures over every earlier run) "
+                      f"{seconds:7.1f} s  peak {peak:6.0f} MB", flush=True)
                 if engine_name == "postgres":
                     _drop_postgres(schema)
     verdict = "met" if max(peaks) < TARGET_MB else "NOT met"

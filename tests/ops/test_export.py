@@ -248,3 +248,31 @@ def test_the_documented_queries_export_on_both_engines(rich_data: Engine, tmp_pa
     assert len(queries) >= 2
     for n, query in enumerate(queries):
         assert export(rich_data, ExportSource(query=query), "parquet", tmp_path / f"{n}.parquet").rows >= 1
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_a_query_column_that_changes_type_is_a_clear_error(rich_data: Engine, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    """``date`` promises a date; a text that is not one is refused in one line, not a traceback."""
+    monkeypatch.setattr(export_module, "_batch_rows", lambda width: 1)
+    query = "SELECT CASE WHEN id = 'crs_1' THEN 'not a date' END AS date FROM ra_mst_courses"
+    with pytest.raises(ConfigError, match="CAST the column in the query"):
+        export(rich_data, ExportSource(query=query), fmt, tmp_path / f"q.{fmt}")
+
+
+def test_an_integer_column_that_turns_float_is_a_clear_error(sqlite_engine: Engine, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(export_module, "_batch_rows", lambda width: 1)
+    query = "SELECT 1 AS x UNION ALL SELECT 1.5 AS x"
+    with pytest.raises(ConfigError, match="CAST the column"):
+        export(sqlite_engine, ExportSource(query=query), "parquet", tmp_path / "q.parquet")
+
+
+def test_parquet_without_pyarrow_names_the_extra(sqlite_engine: Engine, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    with pytest.raises(ConfigError, match=r"pip install 'darkhorses\[export\]'"):
+        export(sqlite_engine, ExportSource(table="ra_mst_courses"), "parquet", tmp_path / "c.parquet")
+    assert not (tmp_path / "c.parquet").exists()

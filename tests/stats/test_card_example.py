@@ -99,6 +99,9 @@ def test_the_documented_example(example: Racing) -> None:
     runner = _the_runner(example.engine)
     assert _card_line(runner) == _documented()
     assert runner.course_winner and runner.distance_winner and runner.course_distance_winner
+    shown = json.loads(json.dumps(build_card(example.engine, D).to_json()))["races"][1]["runners"][0]
+    assert (shown["horse_id"], shown["going"], shown["flags"]) == (
+        "h", {"runs": 2, "wins": 1, "win_pct": 50.0, "ae": 2.4}, "CD")
 
 
 def test_the_card_does_not_change_when_its_result_is_written(example: Racing) -> None:

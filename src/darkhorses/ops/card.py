@@ -257,7 +257,9 @@ def jockey_claim(name: str | None, claim_lbs: int | None) -> int | None:
 
 
 def _record(row: dict[str, Any], name: str) -> Record:
-    return Record(int(row[f"{name}_runs"]), int(row[f"{name}_wins"]), row[f"{name}_win_pct"], row[f"{name}_ae"])
+    """PostgreSQL returns the rounded rates as ``Decimal``; the card carries floats on both engines."""
+    return Record(int(row[f"{name}_runs"]), int(row[f"{name}_wins"]), _float(row[f"{name}_win_pct"]),
+                  _float(row[f"{name}_ae"]))
 
 
 def _float(value: Any) -> float | None:

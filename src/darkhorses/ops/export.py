@@ -98,12 +98,21 @@ def _to_timestamp(value: Any) -> dt.datetime:
     return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
 
 
+def _to_int(value: Any) -> int:
+    """Strict: Arrow would silently truncate 1.5 to 1 in an integer column."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float | Decimal) and value == int(value):
+        return int(value)
+    raise ValueError(f"{value!r} is not an integer")
+
+
 def _to_json_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 _CONVERT: dict[Kind, Callable[[Any], Any]] = {
-    "int": int,
+    "int": _to_int,
     "float": float,
     "bool": bool,
     "date": lambda v: dt.date.fromisoformat(v[:10]) if isinstance(v, str) else v,
@@ -320,7 +329,7 @@ def _settle_kinds(kinds: list[Kind | None], first: Sequence[Sequence[Any]]) -> l
 def _converter(kinds: list[Kind], typed: bool) -> Callable[[Sequence[Any]], list[Any]]:
     """Turn one raw row into values of the columns' kinds. Typed statements already come back as
     dates, floats and aware timestamps from SQLAlchemy; only their JSON needs turning into text."""
-    needs = {"json"} if typed else {"float", "bool", "date", "time", "timestamp", "json", "text"}
+    needs = {"json"} if typed else set(_CONVERT)
     plan = [(i, _CONVERT[kind]) for i, kind in enumerate(kinds) if kind in needs]
     if not plan:
         return list
@@ -347,6 +356,11 @@ class _Writer:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    def abort(self) -> None:
+        """Release the sink after a failure (its content is discarded by the caller)."""
+        with contextlib.suppress(Exception):
+            self.close()
 
 
 def _csv_cell(kind: Kind) -> Callable[[Any], Any] | None:
@@ -494,6 +508,12 @@ def _export_to(engine: Engine, source: ExportSource, fmt: Format, sink: IO[bytes
         raise DatabaseError(f"the export query failed: {_first_line(exc)}") from None
 
 
+def _unfit(exc: Exception) -> ConfigError:
+    """A free query's column whose values change type part-way (SQLite is dynamically typed), or
+    whose name promised another type (schema-typed columns always fit)."""
+    return ConfigError(f"a query column's values do not all fit one type ({exc}); CAST the column in the query")
+
+
 def _write_all(engine: Engine, source: ExportSource, fmt: Format, sink: IO[bytes], label: str,
                progress: Callable[[int], None] | None) -> ExportResult:
     with _stream(engine, source) as (names, batches, known):
@@ -504,12 +524,21 @@ def _write_all(engine: Engine, source: ExportSource, fmt: Format, sink: IO[bytes
         writer = _WRITERS[fmt](sink, columns)
         rows = 0
         batch: Sequence[Sequence[Any]] | None = first
-        while batch:
-            writer.write([convert(row) for row in batch])
-            rows += len(batch)
-            if progress is not None:
-                progress(len(batch))
-            batch = next(batches, None)
+        try:
+            while batch:
+                try:
+                    writer.write([convert(row) for row in batch])
+                except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+                    if source.query is None:
+                        raise
+                    raise _unfit(exc) from None
+                rows += len(batch)
+                if progress is not None:
+                    progress(len(batch))
+                batch = next(batches, None)
+        except BaseException:
+            writer.abort()
+            raise
         writer.close()
     return ExportResult(rows, tuple(columns), fmt, label)
 
