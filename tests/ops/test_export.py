@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,9 @@ def rich_data(seeded: Engine) -> Engine:
         connection.execute(update(schema.ra_mst_runners).where(schema.ra_mst_runners.c.horse_id == "hrs_1").values(
             past_results_flags=["C", "D"], starting_price_decimal=3.25, position=1, position_raw="1", draw=4,
             weight_lbs=131, finishing_time_seconds=97.41))
+    add_rows(seeded, schema.ra_collection_metadata, [
+        {"id": uuid.UUID("12345678-1234-5678-1234-567812345678"), "table_name": "ra_mst_races", "operation": "fetch",
+         "status": "success", "records_processed": 2, "metadata": {"mode": "daily", "dates": ["2025-10-15"]}}])
     add_rows(seeded, schema.ra_mst_bookmakers, [{"name": "Bet365", "code": "bet365", "is_active": True}])
     with seeded.connect() as connection:
         bookmaker = connection.execute(select(schema.ra_mst_bookmakers.c.id)).scalar_one()
@@ -51,8 +55,10 @@ def rich_data(seeded: Engine) -> Engine:
 
 
 def _db_rows(engine: Engine, table: Table) -> list[dict[str, Any]]:
+    """The table's rows as Python values; a UUID is exported as its text."""
     with engine.connect() as connection:
-        return [dict(row) for row in connection.execute(select(table).order_by(*table.primary_key.columns)).mappings()]
+        rows = connection.execute(select(table).order_by(*table.primary_key.columns)).mappings()
+        return [{k: str(v) if isinstance(v, uuid.UUID) else v for k, v in row.items()} for row in rows]
 
 
 def _json_decoded(rows: list[dict[str, Any]], table: Table) -> list[dict[str, Any]]:
@@ -61,7 +67,7 @@ def _json_decoded(rows: list[dict[str, Any]], table: Table) -> list[dict[str, An
     return [{k: (json.loads(v) if k in names and isinstance(v, str) else v) for k, v in row.items()} for row in rows]
 
 
-ROUND_TRIP_TABLES = ["ra_mst_races", "ra_mst_runners", "ra_runner_odds", "ra_mst_courses"]
+ROUND_TRIP_TABLES = ["ra_mst_races", "ra_mst_runners", "ra_runner_odds", "ra_mst_courses", "ra_collection_metadata"]
 
 
 @pytest.mark.parametrize("name", ROUND_TRIP_TABLES)
@@ -276,3 +282,11 @@ def test_parquet_without_pyarrow_names_the_extra(sqlite_engine: Engine, tmp_path
     with pytest.raises(ConfigError, match=r"pip install 'darkhorses\[export\]'"):
         export(sqlite_engine, ExportSource(table="ra_mst_courses"), "parquet", tmp_path / "c.parquet")
     assert not (tmp_path / "c.parquet").exists()
+
+
+def test_jsonl_writes_a_uuid_as_text(rich_data: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "meta.jsonl"
+    export(rich_data, ExportSource(table="ra_collection_metadata"), "jsonl", path)
+    (row,) = [json.loads(line) for line in path.read_text().splitlines()]
+    assert (row["id"], row["metadata"]) == ("12345678-1234-5678-1234-567812345678",
+                                            {"mode": "daily", "dates": ["2025-10-15"]})

@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Numeric, Select, Table, Time, func, select
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Numeric, Select, String, Table, Time, func, select
 from sqlalchemy.sql.selectable import Join
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -297,21 +297,38 @@ def _batch_rows(width: int) -> int:
     return max(500, min(20_000, 400_000 // max(width, 1)))
 
 
+@dataclass(frozen=True)
+class _Columns:
+    """What is known of the result's columns before any row is read."""
+
+    names: list[str]
+    kinds: list[Kind | None]  # None: to be inferred from the first values (free queries)
+    raw: list[bool]  # values that come back as something other than their kind's Python type
+
+
+def _typed_columns(statement: Select[Any]) -> _Columns:
+    """SQLAlchemy already returns dates, floats and aware timestamps for schema types; only JSON
+    (Python objects) and text stored in a non-text type (UUIDs) still need turning into text."""
+    kinds = [kind_of(column.type) for column in statement.selected_columns]
+    raw = [kind == "json" or (kind == "text" and not isinstance(column.type, String))
+           for kind, column in zip(kinds, statement.selected_columns, strict=True)]
+    return _Columns([column.name for column in statement.selected_columns], list(kinds), raw)
+
+
 @contextlib.contextmanager
-def _stream(engine: Engine, source: ExportSource) -> Iterator[tuple[list[str], Iterator[Sequence[Any]], list[Kind | None]]]:
-    """Column names, an iterator of row batches, and the kinds known before any row is read."""
+def _stream(engine: Engine, source: ExportSource) -> Iterator[tuple[_Columns, Iterator[Sequence[Any]]]]:
+    """The result's columns and an iterator of row batches, inside a read-only transaction."""
     statement = statement_for(source)
     with read_only_connection(engine) as connection:
         streaming = connection.execution_options(stream_results=True, max_row_buffer=20_000)
         if isinstance(statement, str):
             result = streaming.exec_driver_sql(statement)
             names = list(result.keys())
-            kinds: list[Kind | None] = [SCHEMA_KINDS.get(name) for name in names]
+            columns = _Columns(names, [SCHEMA_KINDS.get(name) for name in names], [True] * len(names))
         else:
             result = streaming.execute(statement)
-            names = list(result.keys())
-            kinds = [kind_of(column.type) for column in statement.selected_columns]
-        yield names, result.partitions(_batch_rows(len(names))), kinds
+            columns = _typed_columns(statement)
+        yield columns, result.partitions(_batch_rows(len(columns.names)))
         result.close()
 
 
@@ -326,11 +343,9 @@ def _settle_kinds(kinds: list[Kind | None], first: Sequence[Sequence[Any]]) -> l
     return settled
 
 
-def _converter(kinds: list[Kind], typed: bool) -> Callable[[Sequence[Any]], list[Any]]:
-    """Turn one raw row into values of the columns' kinds. Typed statements already come back as
-    dates, floats and aware timestamps from SQLAlchemy; only their JSON needs turning into text."""
-    needs = {"json"} if typed else set(_CONVERT)
-    plan = [(i, _CONVERT[kind]) for i, kind in enumerate(kinds) if kind in needs]
+def _converter(kinds: list[Kind], raw: list[bool]) -> Callable[[Sequence[Any]], list[Any]]:
+    """Turn one fetched row into values of the columns' kinds, touching only the raw columns."""
+    plan = [(i, _CONVERT[kind]) for i, kind in enumerate(kinds) if raw[i]]
     if not plan:
         return list
 
@@ -516,11 +531,11 @@ def _unfit(exc: Exception) -> ConfigError:
 
 def _write_all(engine: Engine, source: ExportSource, fmt: Format, sink: IO[bytes], label: str,
                progress: Callable[[int], None] | None) -> ExportResult:
-    with _stream(engine, source) as (names, batches, known):
+    with _stream(engine, source) as (known, batches):
         first = next(batches, [])
-        kinds = _settle_kinds(known, first)
-        columns = [OutputColumn(name, kind) for name, kind in zip(names, kinds, strict=True)]
-        convert = _converter(kinds, typed=source.query is None)
+        kinds = _settle_kinds(known.kinds, first)
+        columns = [OutputColumn(name, kind) for name, kind in zip(known.names, kinds, strict=True)]
+        convert = _converter(kinds, known.raw)
         writer = _WRITERS[fmt](sink, columns)
         rows = 0
         batch: Sequence[Sequence[Any]] | None = first
