@@ -535,23 +535,33 @@ def export_command(
     engine = open_for_reading(_database_url())
     require_schema(engine)
     sink = sys.stdout.buffer if to_stdout else Path(output)
-    if not sys.stderr.isatty():
-        result = export(engine, source, fmt, sink)  # type: ignore[arg-type]
-    else:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    try:
+        if not sys.stderr.isatty():
+            result = export(engine, source, fmt, sink)  # type: ignore[arg-type]
+        else:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-        with Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True) as bar:
-            task = bar.add_task("export", total=count_rows(engine, source))
-            result = export(engine, source, fmt, sink,  # type: ignore[arg-type]
-                            progress=lambda rows: bar.advance(task, rows))
+            with Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True) as bar:
+                task = bar.add_task("export", total=count_rows(engine, source))
+                result = export(engine, source, fmt, sink,  # type: ignore[arg-type]
+                                progress=lambda rows: bar.advance(task, rows))
+    except BrokenPipeError:  # `darkhorses export ... | head`: the reader has had enough
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(1) from None
     typer.echo(f"wrote {result.rows:,} rows, {len(result.columns)} columns, as {fmt} to "
                f"{'stdout' if to_stdout else output}", err=True)
 
 
 @app.command("card")
 def card_command(
-    date: Annotated[str | None, typer.Option("--date", help="Race day, YYYY-MM-DD, today or tomorrow (default today, London).")] = None,
-    course: Annotated[str | None, typer.Option("--course", help="Only this course (its name or the start of it).")] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Race day, YYYY-MM-DD, today or tomorrow (default today, London).")
+    ] = None,
+    course: Annotated[
+        str | None, typer.Option("--course", help="Only this course (its name or the start of it).")
+    ] = None,
     race: Annotated[str | None, typer.Option("--race", help="Only this race id (rac_...).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the card as JSON (for programs).")] = False,
 ) -> None:

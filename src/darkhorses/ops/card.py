@@ -164,7 +164,8 @@ class Card:
 _RACE_SQL = f"""
 SELECT ra.id, ra.date, ra.off_dt, ra.course_id, COALESCE(co.name, ra.course_name) AS course, ra.race_name,
        ra.type, ra.race_class, ra.pattern, COALESCE(ra.distance_round, ra.distance) AS distance, ra.distance_f,
-       {distance_band(half_furlongs(distance_yards('ra')))} AS band, ra.going, ra.surface, ra.age_band, ra.rating_band, ra.field_size, ra.prize, ra.prize_currency
+       {distance_band(half_furlongs(distance_yards('ra')))} AS band, ra.going, ra.surface, ra.age_band,
+       ra.rating_band, ra.field_size, ra.prize, ra.prize_currency
 FROM ra_mst_races ra LEFT JOIN ra_mst_courses co ON co.id = ra.course_id
 WHERE ra.date = :day {{filters}}
 ORDER BY ra.off_dt, ra.id

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Numeric, Select, String, Table, Time, func, select
-from sqlalchemy.sql.selectable import Join
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Join
 from sqlalchemy.types import TypeEngine
 
 from darkhorses.db import schema
@@ -149,7 +149,8 @@ class ExportSource:
         if len(given) != 1:
             raise ConfigError("export needs exactly one of a TABLE, --preset or --query")
         if self.table is not None and self.table not in exportable_tables():
-            raise ConfigError(f"unknown table {self.table!r}; exportable tables: {', '.join(exportable_tables())}")
+            known = ", ".join(sorted(exportable_tables()))
+            raise ConfigError(f"unknown table {self.table!r}; exportable tables: {known}")
         if self.preset is not None and self.preset not in PRESETS:
             raise ConfigError(f"unknown preset {self.preset!r}; presets: {', '.join(PRESETS)}")
         if self.query is not None:
@@ -509,6 +510,8 @@ def export(engine: Engine, source: ExportSource, fmt: Format, output: Path | IO[
             with partial.open("wb") as sink:
                 result = _export_to(engine, source, fmt, sink, str(output), progress)
             os.replace(partial, output)
+        except OSError as exc:
+            raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from None
         finally:
             partial.unlink(missing_ok=True)
         return result
