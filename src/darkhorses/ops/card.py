@@ -123,6 +123,7 @@ class CardRace:
     field_size: int | None
     prize: float | None
     prize_currency: str | None
+    abandoned: bool
     runners: tuple[CardRunner, ...]
 
     @property
@@ -165,7 +166,7 @@ _RACE_SQL = f"""
 SELECT ra.id, ra.date, ra.off_dt, ra.course_id, COALESCE(co.name, ra.course_name) AS course, ra.race_name,
        ra.type, ra.race_class, ra.pattern, COALESCE(ra.distance_round, ra.distance) AS distance, ra.distance_f,
        {distance_band(half_furlongs(distance_yards('ra')))} AS band, ra.going, ra.surface, ra.age_band,
-       ra.rating_band, ra.field_size, ra.prize, ra.prize_currency
+       ra.rating_band, ra.field_size, ra.prize, ra.prize_currency, COALESCE(ra.is_abandoned, FALSE) AS abandoned
 FROM ra_mst_races ra LEFT JOIN ra_mst_courses co ON co.id = ra.course_id
 WHERE ra.date = :day {{filters}}
 ORDER BY ra.off_dt, ra.id
@@ -187,7 +188,7 @@ RECORDS = {
 def runners_sql(dialect: Dialect, ctx: Context) -> str:
     """One row per card runner with every figure; ``run`` must hold the runs as of D - 1."""
     record_ctes = ",\n".join(
-        f"{name} AS (SELECT c.runner_id, {RECORD_SUMS} FROM card c JOIN {RUN_TABLE} r ON {on} GROUP BY c.runner_id)"
+        f"{name} AS (SELECT c.runner_id, {RECORD_SUMS} FROM card c JOIN relevant r ON {on} GROUP BY c.runner_id)"
         for name, on in RECORDS.items()
     )
     figures: dict[str, str] = {}
@@ -207,13 +208,18 @@ card AS (
   FROM ra_mst_runners ru JOIN races ON races.race_id = ru.race_id
   LEFT JOIN ra_mst_horses h ON h.id = ru.horse_id
 ),
+relevant AS MATERIALIZED (
+  SELECT * FROM {RUN_TABLE}
+  WHERE {" OR ".join(f"{key} IN (SELECT {key} FROM card)" for key in ("horse_id", "jockey_id", "trainer_id",
+                                                                        "sire_id", "damsire_id"))}
+),
 history AS (
   SELECT c.runner_id, MAX(r.race_day) AS last_day,
          MAX(CASE WHEN r.is_win = 1 AND r.course_id = c.course_id THEN 1 ELSE 0 END) AS c_won,
          MAX(CASE WHEN r.is_win = 1 AND r.key_hf = c.key_hf THEN 1 ELSE 0 END) AS d_won,
          MAX(CASE WHEN r.is_win = 1 AND r.course_id = c.course_id AND r.key_hf = c.key_hf THEN 1 ELSE 0 END) AS cd_won,
          MAX(rr.rpr) AS best_rpr, MAX(rr.tsr) AS best_ts
-  FROM card c JOIN {RUN_TABLE} r ON r.horse_id = c.horse_id
+  FROM card c JOIN relevant r ON r.horse_id = c.horse_id
   LEFT JOIN ra_mst_race_results rr ON rr.race_id = r.race_id AND rr.horse_id = r.horse_id
   GROUP BY c.runner_id
 ),
@@ -337,7 +343,7 @@ def _race(race: dict[str, Any], runners: list[CardRunner]) -> CardRace:
         pattern=race["pattern"], distance=race["distance"], distance_f=_float(race["distance_f"]),
         distance_band=race["band"], going=race["going"], surface=race["surface"],
         age_band=race["age_band"], rating_band=race["rating_band"], field_size=race["field_size"],
-        prize=_float(race["prize"]), prize_currency=race["prize_currency"],
+        prize=_float(race["prize"]), prize_currency=race["prize_currency"], abandoned=bool(race["abandoned"]),
         runners=tuple(sorted(runners, key=_number_order)),
     )
 

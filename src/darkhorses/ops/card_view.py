@@ -33,7 +33,7 @@ def _jockey(runner: CardRunner) -> str:
 
 
 def _heading(race: CardRace) -> str:
-    bits = [race.off_time or "--:--", race.course or "", race.race_name]
+    bits = [race.off_time or "--:--", race.course or "", race.race_name, "ABANDONED" if race.abandoned else ""]
     conditions = [race.race_class, race.race_type, race.distance, race.going, race.surface, race.age_band,
                   race.rating_band, f"{race.field_size} runners" if race.field_size else None]
     prize = f"{race.prize_currency or ''} {race.prize:,.0f}".strip() if race.prize else None
