@@ -186,7 +186,11 @@ RECORDS = {
 
 
 def runners_sql(dialect: Dialect, ctx: Context) -> str:
-    """One row per card runner with every figure; ``run`` must hold the runs as of D - 1."""
+    """One row per card runner with every figure; ``run`` must hold the runs as of D - 1.
+
+    ``relevant`` keeps the runs of the card's horses, jockeys, trainers, sires and damsires (one
+    scan of ``run``), so the eight grouped joins below index and read a small set, not every run.
+    """
     record_ctes = ",\n".join(
         f"{name} AS (SELECT c.runner_id, {RECORD_SUMS} FROM card c JOIN relevant r ON {on} GROUP BY c.runner_id)"
         for name, on in RECORDS.items()
