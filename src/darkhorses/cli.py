@@ -539,3 +539,84 @@ def alert_test() -> None:
     from darkhorses.ops.alerts import send_test
 
     typer.echo(send_test(load_settings()))
+
+
+# --------------------------------------------------------------------------- analysts: export and card
+
+
+@app.command("export")
+def export_command(
+    table: Annotated[str | None, typer.Argument(help="A ra_* table to export (or use --query / --preset).")] = None,
+    query: Annotated[str | None, typer.Option("--query", "-q", help="A read-only SELECT or WITH query.")] = None,
+    preset: Annotated[
+        str | None, typer.Option("--preset", help="results (runners with pre-race form, then the result) or "
+                                                 "racecards (declared runners with the card's figures).")
+    ] = None,
+    since: Annotated[str | None, typer.Option("--since", help="First race date, YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Last race date, YYYY-MM-DD.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, parquet (needs the export extra) or jsonl.")] = "csv",
+    output: Annotated[str, typer.Option("--output", "-o", help="File to write, or - for stdout.")] = "-",
+) -> None:
+    """Export a table, a preset shape or a read-only query to CSV, Parquet or JSON Lines, streaming."""
+    import sys
+
+    from darkhorses.errors import ConfigError
+    from darkhorses.ops.export import ExportSource, count_rows, export
+    from darkhorses.ops.status import open_for_reading, require_schema
+
+    source = ExportSource(table=table, preset=preset, query=query, since=_date(since, "--since"),
+                          until=_date(until, "--until"))
+    to_stdout = output == "-"
+    if to_stdout and fmt == "parquet" and sys.stdout.isatty():
+        raise ConfigError("Parquet is binary: give --output PATH or redirect stdout to a file")
+    engine = open_for_reading(_database_url())
+    require_schema(engine)
+    sink = sys.stdout.buffer if to_stdout else Path(output)
+    try:
+        if not sys.stderr.isatty():
+            result = export(engine, source, fmt, sink)  # type: ignore[arg-type]
+        else:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            with Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True) as bar:
+                task = bar.add_task("export", total=count_rows(engine, source))
+                result = export(engine, source, fmt, sink,  # type: ignore[arg-type]
+                                progress=lambda rows: bar.advance(task, rows))
+    except BrokenPipeError:  # `darkhorses export ... | head`: the reader has had enough
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(1) from None
+    typer.echo(f"wrote {result.rows:,} rows, {len(result.columns)} columns, as {fmt} to "
+               f"{'stdout' if to_stdout else output}", err=True)
+
+
+@app.command("card")
+def card_command(
+    date: Annotated[
+        str | None, typer.Option("--date", help="Race day, YYYY-MM-DD, today or tomorrow (default today, London).")
+    ] = None,
+    course: Annotated[
+        str | None, typer.Option("--course", help="Only this course (its name or the start of it).")
+    ] = None,
+    race: Annotated[str | None, typer.Option("--race", help="Only this race id (rac_...).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the card as JSON (for programs).")] = False,
+) -> None:
+    """The day's stored racecards with each runner's form, every figure as of the race date."""
+    import json
+
+    from rich.console import Console
+
+    from darkhorses.ingest.controller import london_today
+    from darkhorses.ops.card import build_card, parse_day
+    from darkhorses.ops.card_view import render_card
+    from darkhorses.ops.status import open_for_reading, require_schema
+
+    day = parse_day(date, london_today())
+    engine = open_for_reading(_database_url())
+    require_schema(engine)
+    result = build_card(engine, day, course=course, race_id=race)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        render_card(result, Console())
