@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, select
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.engine import Connection
 
 from darkhorses.db.schema import (
@@ -38,21 +38,30 @@ def _chunks(values: list[Any]) -> list[list[Any]]:
 
 
 def _shared_columns(table_name: str) -> frozenset[str]:
-    """Nullable columns of ``table_name`` that racecards and results both write (draw, ratings,
-    distance). Keys and NOT NULL columns stay in every row: an upsert needs them."""
+    """Nullable columns of ``table_name`` that racecards and results both write (draw, official
+    rating, distance in furlongs), leaving out those a result only falls back to. Keys and NOT
+    NULL columns stay in every row: an upsert needs them."""
     return frozenset(
         column.name
         for column in metadata.tables[table_name].columns
-        if column.nullable and {RACECARDS, RESULTS} <= set((column.info.get("endpoint") or "").split(" | "))
+        if column.nullable and column.info.get("fallback") != RESULTS
+        and {RACECARDS, RESULTS} <= set((column.info.get("endpoint") or "").split(" | "))
     )
 
 
-def _results_win(connection: Connection, upserts: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+_RACE_KEYS = {"ra_mst_races": ("id",), "ra_mst_runners": ("race_id", "horse_id")}
+"""The natural key of the rows :func:`_results_win` and the fills address."""
+
+
+def _results_win(
+    connection: Connection, upserts: dict[str, list[dict[str, Any]]], fills: dict[str, list[dict[str, Any]]]
+) -> dict[str, list[dict[str, Any]]]:
     """Keep a racecard from overwriting what a race's result already says.
 
     Racecard rows carry no ``has_result``; for races already resulted, the columns both
-    endpoints write are dropped from those rows, so the result's value stands whatever order the
-    two were fetched in (a past racecard fetched by hand after its result, say).
+    endpoints write move from those rows to ``fills``: the result's value stands whatever order
+    the two were fetched in (a past racecard fetched by hand after its result, say), and the
+    racecard's value still fills a column the result left blank.
     """
     card_races = [row["id"] for row in upserts.get("ra_mst_races", []) if "has_result" not in row]
     resulted: set[str] = set()
@@ -63,20 +72,30 @@ def _results_win(connection: Connection, upserts: dict[str, list[dict[str, Any]]
     if not resulted:
         return upserts
     trimmed = dict(upserts)
-    for table_name, key in (("ra_mst_races", "id"), ("ra_mst_runners", "race_id")):
+    for table_name, key in _RACE_KEYS.items():
         shared = _shared_columns(table_name)
-        trimmed[table_name] = [
-            {k: v for k, v in row.items() if k not in shared} if row[key] in resulted else row
-            for row in upserts.get(table_name, [])
-        ]
+        race_key = "id" if table_name == "ra_mst_races" else "race_id"
+        kept = []
+        for row in upserts.get(table_name, []):
+            if row[race_key] not in resulted:
+                kept.append(row)
+                continue
+            kept.append({k: v for k, v in row.items() if k not in shared})
+            present = {k: v for k, v in row.items() if k in shared and v is not None}
+            if present:
+                fills.setdefault(table_name, []).append({**{k: row[k] for k in key}, **present})
+        trimmed[table_name] = kept
     return trimmed
 
 
 def write_batch(connection: Connection, batch: Batch) -> Counter[str]:
-    """Apply every row of ``batch``; returns rows written per table."""
+    """Apply every row of ``batch``; returns rows written per table (fills are rows already counted)."""
     written: Counter[str] = Counter()
+    fills = {table: list(rows) for table, rows in batch.fills.items()}
     written.update(upsert_all(connection, batch.stubs, update_existing=False))
-    written.update(upsert_all(connection, _results_win(connection, batch.upserts)))
+    written.update(upsert_all(connection, _results_win(connection, batch.upserts, fills)))
+    for table_name in (table.name for table in metadata.sorted_tables if fills.get(table.name)):
+        _fill(connection, table_name, _RACE_KEYS.get(table_name, ("id",)), fills[table_name])
     for table_name, rows in batch.updates.items():
         written[table_name] += _update_by_primary_key(connection, table_name, rows)
     written["ra_runner_odds"] += _write_odds(connection, batch.odds)
@@ -84,6 +103,27 @@ def write_batch(connection: Connection, batch: Batch) -> Counter[str]:
     resulted = [row["id"] for row in batch.upserts.get("ra_mst_races", []) if row.get("has_result")]
     _mark_non_runners(connection, resulted)
     return +written
+
+
+def _fill(connection: Connection, table_name: str, key: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    """Set each value of ``rows`` (existing records, by natural ``key``) only where the stored
+    value is NULL: an UPDATE rather than an upsert, as these records exist and a partial row
+    would not satisfy the NOT NULL checks an insert attempt makes first on SQLite."""
+    table = metadata.tables[table_name]
+    by_shape: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_shape.setdefault(frozenset(row) - set(key), []).append(row)
+    for shape, group in by_shape.items():
+        statement = (
+            table.update()
+            .where(and_(*(table.c[name] == bindparam(f"key_{name}") for name in key)))
+            .values({name: func.coalesce(table.c[name], bindparam(f"new_{name}", type_=table.c[name].type))
+                     for name in sorted(shape)})
+        )
+        connection.execute(statement, [
+            {**{f"key_{name}": row[name] for name in key}, **{f"new_{name}": row[name] for name in shape}}
+            for row in group
+        ])
 
 
 def _update_by_primary_key(connection: Connection, table_name: str, rows: list[dict[str, Any]]) -> int:
