@@ -21,7 +21,7 @@ from darkhorses.db.engine import describe, make_engine, normalise_url
 from darkhorses.db.schema import dh_runs, dh_work_units, metadata, ra_mst_horses, ra_mst_races
 from darkhorses.db.types import UTCDateTime
 from darkhorses.errors import DatabaseError
-from darkhorses.ops.fidelity import TableFidelity, archive_payloads, check_fidelity
+from darkhorses.ops.fidelity import FidelityReport, archive_payloads, check_fidelity
 from darkhorses.ops.quality import CheckResult, run_checks
 
 LONDON = ZoneInfo("Europe/London")
@@ -89,23 +89,13 @@ class Enrichment:
         return self.none + self.pending
 
 
-@dataclass(frozen=True)
-class ArchiveFidelity:
+@dataclass(frozen=True, kw_only=True)
+class ArchiveFidelity(FidelityReport):
     """The fidelity check (:mod:`darkhorses.ops.fidelity`) over the raw archive of the newest run
     that kept one: per table, the values present in its payloads and how many are stored."""
 
     run_id: int
     archive: str
-    payloads: int
-    tables: tuple[TableFidelity, ...]
-
-    @property
-    def present(self) -> int:
-        return sum(t.present for t in self.tables)
-
-    @property
-    def stored(self) -> int:
-        return sum(t.stored for t in self.tables)
 
 
 @dataclass(frozen=True)
@@ -269,7 +259,7 @@ def archive_fidelity(connection: Connection) -> ArchiveFidelity | None:
         return None
     run_id, archive = found
     report = check_fidelity(connection, archive_payloads(archive))
-    return ArchiveFidelity(run_id, str(archive), report.payloads, report.tables)
+    return ArchiveFidelity(payloads=report.payloads, tables=report.tables, run_id=run_id, archive=str(archive))
 
 
 def build_status(engine: Engine, *, now: dt.datetime | None = None, run_limit: int = RUN_LIMIT) -> StatusReport:
