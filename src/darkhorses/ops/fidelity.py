@@ -7,8 +7,10 @@ value that is present (not one of :data:`darkhorses.parse.MISSING_TOKENS`, not `
 empty list) looks in the stored row that value belongs to. The value is found when the row holds it
 (parsed: ``"16.0"`` furlongs as 16, ``"Create (IRE)"`` as ``Create``, ``"G"`` as ``gelding``), when
 the row keeps the raw text in the column's ``<column>_raw`` or ``<column>_str`` sibling
-(``draw_raw`` ``"0"``, ``position_str`` ``"PU"``), or when another payload's present value for the
-same cell replaced it (a later going, a jockey changed after declarations): replaced is not lost.
+(``draw_raw`` ``"0"``, ``position_str`` ``"PU"``), when another payload's present value for the
+same cell replaced it (a later going, a jockey changed after declarations): replaced is not lost,
+or, for an endpoint that is only a fallback for the column (a result's rounded distance), when
+the column holds any value.
 
 A value is lost when none of these hold: a later payload's missing marker erased it, the row was
 never written, or the transform does not write the field. :func:`check_fidelity` counts "values
@@ -80,6 +82,8 @@ class _Mapping:
     runner: bool
     name: str
     how: str | None
+    fallback: bool
+    """The endpoint only fills the column where nothing is stored (``info["fallback"]``)."""
 
 
 @lru_cache(maxsize=1)
@@ -102,7 +106,8 @@ def field_mappings() -> tuple[_Mapping, ...]:
                 else:
                     endpoints = (REGIONS,) if match["bare"] else (_SOURCES[match["list"]],)
                 found.extend(_Mapping(table.name, column.name, endpoint, bool(match["runner"]), match["name"],
-                                      match["how"]) for endpoint in endpoints)
+                                      match["how"], column.info.get("fallback") == endpoint)
+                             for endpoint in endpoints)
     return tuple(found)
 
 
@@ -175,12 +180,16 @@ def _row_key(table: str, context: Mapping[str, Any]) -> tuple[Any, ...] | None:
     return tuple(key)
 
 
-def _sent_values(payloads: Iterable[Payload]) -> tuple[int, dict[_Cell, list[tuple[Any, str | None]]]]:
+_Sent = tuple[Any, str | None, bool]
+"""A raw value, its conversion, and whether its endpoint is only a fallback for the column."""
+
+
+def _sent_values(payloads: Iterable[Payload]) -> tuple[int, dict[_Cell, list[_Sent]]]:
     """Every present mapped value of ``payloads`` by the cell it belongs to, in arrival order."""
     by_endpoint: dict[str, list[_Mapping]] = defaultdict(list)
     for mapping in field_mappings():
         by_endpoint[mapping.endpoint].append(mapping)
-    cells: dict[_Cell, list[tuple[Any, str | None]]] = defaultdict(list)
+    cells: dict[_Cell, list[_Sent]] = defaultdict(list)
     count = 0
     for endpoint, body in payloads:
         count += 1
@@ -201,7 +210,7 @@ def _sent_values(payloads: Iterable[Payload]) -> tuple[int, dict[_Cell, list[tup
                         continue  # a bare amount names no currency: the column's is inferred
                     key = _row_key(mapping.table, context)
                     if key is not None:
-                        cells[(mapping.table, key, mapping.column)].append((value, mapping.how))
+                        cells[(mapping.table, key, mapping.column)].append((value, mapping.how, mapping.fallback))
     return count, cells
 
 
@@ -297,10 +306,10 @@ def check_fidelity(connection: Connection, payloads: Iterable[Payload], *, examp
         row = rows[table].get(key)
         value = row[column] if row is not None else None
         kept_raw = {row[name] for name in (f"{column}_raw", f"{column}_str") if name in row} if row else set()
-        cell_found = any(matches(value, raw, how) for raw, how in sent)
-        for raw, how in sent:
+        cell_found = any(matches(value, raw, how) for raw, how, _ in sent)
+        for raw, _, fallback in sent:
             present[table] += 1
-            if cell_found or raw in kept_raw:
+            if cell_found or raw in kept_raw or fallback and value is not None:
                 stored[table] += 1
             elif len(lost[table]) < examples:
                 lost[table].append(f"{table}[{'/'.join(map(str, key))}].{column}: {raw!r} -> "
