@@ -529,7 +529,7 @@ def _result_runner(batch: Batch, result: Result, runner: ResultRunner, region: s
         "age": _checked(batch, "age", runner.age, parse.parse_age),
         "headgear": runner.headgear,
         "silk_url": runner.silk_url,
-        "position": place,
+        **({"position": place} if runner.position is not None else {}),  # NULL replaces only for a sent code
         "jockey_claim_lbs": _checked(batch, "jockey_claim_lbs", runner.jockey_claim_lbs, parse.to_int),
         "prize_won": _float(prize.amount) if prize else None,
         "prize_currency": _currency(prize, region),

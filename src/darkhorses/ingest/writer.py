@@ -170,7 +170,9 @@ def _write_odds(connection: Connection, rows: list[tuple[Any, ...]]) -> int:
 
 
 def _replace_supplementary(connection: Connection, rows: list[dict[str, Any]]) -> int:
-    """Replace the supplementary records of every runner in ``rows`` with exactly these."""
+    """Make the supplementary records of every runner in ``rows`` exactly these: records beyond
+    the new arrays' lengths go; the others are upserted, so a value a re-fetch leaves blank keeps
+    the stored one, as everywhere."""
     if not rows:
         return 0
     pairs = {(row["race_id"], row["horse_id"]) for row in rows}
@@ -182,8 +184,6 @@ def _replace_supplementary(connection: Connection, rows: list[dict[str, Any]]) -
         runner_ids.update(
             {(race, horse): runner for runner, race, horse in connection.execute(query) if (race, horse) in pairs}
         )
-    for chunk in _chunks(sorted(runner_ids.values())):
-        connection.execute(ra_runner_supplementary.delete().where(ra_runner_supplementary.c.runner_id.in_(chunk)))
     resolved = [
         {
             **{k: v for k, v in row.items() if k not in ("race_id", "horse_id")},
@@ -191,7 +191,16 @@ def _replace_supplementary(connection: Connection, rows: list[dict[str, Any]]) -
         }
         for row in rows
     ]
-    return upsert(connection, ra_runner_supplementary, resolved)
+    kept = {(row["runner_id"], row["record_type"], row["seq"]) for row in resolved}
+    table = ra_runner_supplementary
+    for chunk in _chunks(sorted(runner_ids.values())):
+        stored = connection.execute(
+            select(table.c.id, table.c.runner_id, table.c.record_type, table.c.seq).where(table.c.runner_id.in_(chunk))
+        )
+        stale = [record_id for record_id, *key in stored if tuple(key) not in kept]
+        for ids in _chunks(stale):
+            connection.execute(table.delete().where(table.c.id.in_(ids)))
+    return upsert(connection, table, resolved)
 
 
 def _mark_non_runners(connection: Connection, race_ids: list[str]) -> None:
