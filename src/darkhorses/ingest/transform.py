@@ -25,6 +25,7 @@ from typing import Any
 
 from darkhorses import parse
 from darkhorses.db.schema import RESULTS, metadata
+from darkhorses.db.upsert import conflict_key
 from darkhorses.racing_api.models import (
     ApiModel,
     Course,
@@ -138,15 +139,16 @@ def _without_none_keys(row: Row) -> Row:
 
 
 @lru_cache(maxsize=None)
-def _fallback_columns(table: str, endpoint: str) -> frozenset[str]:
-    """Columns of ``table`` that ``endpoint`` only fills where nothing is stored (schema data)."""
-    return frozenset(column.name for column in metadata.tables[table].columns
-                     if column.info.get("fallback") == endpoint)
+def _fallback_columns(table: str, endpoint: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Columns of ``table`` that ``endpoint`` only fills where nothing is stored (schema data),
+    and the table's natural key, which a fill row carries."""
+    columns = metadata.tables[table]
+    return frozenset(c.name for c in columns.columns if c.info.get("fallback") == endpoint), conflict_key(columns)
 
 
-def _upsert(batch: Batch, table: str, row: Row, endpoint: str, key: tuple[str, ...]) -> None:
+def _upsert(batch: Batch, table: str, row: Row, endpoint: str) -> None:
     """Add ``row`` to ``table``'s upserts, its fallback columns (present values only) to the fills."""
-    fallback = _fallback_columns(table, endpoint)
+    fallback, key = _fallback_columns(table, endpoint)
     values = {name: row.pop(name) for name in fallback & row.keys()}
     batch.upserts[table].append(row)
     present = {name: value for name, value in values.items() if value is not None}
@@ -479,7 +481,7 @@ def result_rows(result: Result) -> Batch:
             "tote_trifecta": result.tote_trifecta,
         }
     )
-    _upsert(batch, "ra_mst_races", race, RESULTS, ("id",))
+    _upsert(batch, "ra_mst_races", race, RESULTS)
     for runner in loaded:
         _result_runner(batch, result, runner, region)
     return batch
@@ -512,7 +514,7 @@ def _result_runner(batch: Batch, result: Result, runner: ResultRunner, region: s
         {"id": runner.horse_id, "name": name or runner.horse_id, "sex": parse.sex_word(code), "sex_code": code,
          "region": horse_region, "sire_id": runner.sire_id, "dam_id": runner.dam_id,
          "damsire_id": runner.damsire_id}
-    ), RESULTS, ("id",))
+    ), RESULTS)
     _people(batch, runner)
     _pedigree_parents(batch, runner)
     position = _checked(batch, "position", runner.position, parse.parse_position)
@@ -562,7 +564,7 @@ def _result_runner(batch: Batch, result: Result, runner: ResultRunner, region: s
         "is_non_runner": False,
         "is_scratched": False,
     }
-    _upsert(batch, "ra_mst_runners", runner_row, RESULTS, ("race_id", "horse_id"))
+    _upsert(batch, "ra_mst_runners", runner_row, RESULTS)
     batch.upserts["ra_mst_race_results"].append(
         {
             **shared,

@@ -1,7 +1,8 @@
 """Write a :class:`~darkhorses.ingest.transform.Batch` inside the caller's transaction.
 
 The order is what keeps foreign keys and ownership right: stubs (parents another endpoint owns,
-created only if missing), then upserts in foreign-key order, then updates of existing rows, then
+created only if missing), then upserts in foreign-key order, then fills (values written only
+where nothing is stored) and updates of existing rows, then
 the rows whose keys only the database knows (odds need bookmaker ids, supplementary records need
 runner ids). A resulted race finally marks the declared runners that did not start as
 non-runners, which the results payload only mentions as text.
@@ -26,7 +27,7 @@ from darkhorses.db.schema import (
     ra_runner_odds,
     ra_runner_supplementary,
 )
-from darkhorses.db.upsert import upsert, upsert_all, upsert_tuples
+from darkhorses.db.upsert import conflict_key, upsert, upsert_all, upsert_tuples
 from darkhorses.ingest.transform import ODDS_COLUMNS, Batch
 
 _IN_CHUNK = 500
@@ -49,10 +50,6 @@ def _shared_columns(table_name: str) -> frozenset[str]:
     )
 
 
-_RACE_KEYS = {"ra_mst_races": ("id",), "ra_mst_runners": ("race_id", "horse_id")}
-"""The natural key of the rows :func:`_results_win` and the fills address."""
-
-
 def _results_win(
     connection: Connection, upserts: dict[str, list[dict[str, Any]]], fills: dict[str, list[dict[str, Any]]]
 ) -> dict[str, list[dict[str, Any]]]:
@@ -72,8 +69,8 @@ def _results_win(
     if not resulted:
         return upserts
     trimmed = dict(upserts)
-    for table_name, key in _RACE_KEYS.items():
-        shared = _shared_columns(table_name)
+    for table_name in ("ra_mst_races", "ra_mst_runners"):
+        shared, key = _shared_columns(table_name), conflict_key(metadata.tables[table_name])
         race_key = "id" if table_name == "ra_mst_races" else "race_id"
         kept = []
         for row in upserts.get(table_name, []):
@@ -95,7 +92,7 @@ def write_batch(connection: Connection, batch: Batch) -> Counter[str]:
     written.update(upsert_all(connection, batch.stubs, update_existing=False))
     written.update(upsert_all(connection, _results_win(connection, batch.upserts, fills)))
     for table_name in (table.name for table in metadata.sorted_tables if fills.get(table.name)):
-        _fill(connection, table_name, _RACE_KEYS.get(table_name, ("id",)), fills[table_name])
+        _fill(connection, table_name, fills[table_name])
     for table_name, rows in batch.updates.items():
         written[table_name] += _update_by_primary_key(connection, table_name, rows)
     written["ra_runner_odds"] += _write_odds(connection, batch.odds)
@@ -105,11 +102,12 @@ def write_batch(connection: Connection, batch: Batch) -> Counter[str]:
     return +written
 
 
-def _fill(connection: Connection, table_name: str, key: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
-    """Set each value of ``rows`` (existing records, by natural ``key``) only where the stored
-    value is NULL: an UPDATE rather than an upsert, as these records exist and a partial row
-    would not satisfy the NOT NULL checks an insert attempt makes first on SQLite."""
+def _fill(connection: Connection, table_name: str, rows: list[dict[str, Any]]) -> None:
+    """Set each value of ``rows`` (existing records, by natural key) only where the stored value
+    is NULL: an UPDATE rather than an upsert, as these records exist and a partial row would not
+    satisfy the NOT NULL checks an insert attempt makes first on SQLite."""
     table = metadata.tables[table_name]
+    key = conflict_key(table)
     by_shape: dict[frozenset[str], list[dict[str, Any]]] = {}
     for row in rows:
         by_shape.setdefault(frozenset(row) - set(key), []).append(row)
