@@ -37,8 +37,10 @@ UK = ZoneInfo("Europe/London")
 # Missing values and plain numbers
 # --------------------------------------------------------------------------------------------
 
-MISSING_TOKENS = frozenset({"", "-", "\u2013", "\u2014"})
-"""Empty, hyphen, en dash (results ratings), em dash: all mean "no value" in API bodies."""
+MISSING_TOKENS = frozenset({"", "-", "\u2013", "\u2014", "None"})
+"""Every way the API says "no value": empty text, a hyphen (racecard ratings), an en dash (result
+ratings), an em dash, and the string ``"None"`` (``trainer_14_days.percent`` in real bodies).
+The one definition: the models clean bodies with it, and every parser starts from it."""
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 
@@ -46,8 +48,8 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 def blank(value: Raw) -> str | None:
     """Return the stripped text, or None when the API means "no value".
 
-    Every other parser builds on this, so ``""``, ``"-"``, ``"–"``, ``"—"``, whitespace and
-    ``None`` are missing everywhere, whichever of them a given endpoint or API year uses. JSON
+    Every other parser builds on this, so ``""``, ``"-"``, ``"–"``, ``"—"``, ``"None"``, white
+    space and ``None`` are missing everywhere, whichever of them a given endpoint or API year uses. JSON
     numbers (possible in 2026 bodies) become their text so one code path handles both.
     """
     if value is None:
@@ -616,6 +618,8 @@ SEX_WORDS = {
 }
 """Racecards spell sex as a word, results as a one-letter code; the code is canonical."""
 SEX_CODES = frozenset(SEX_WORDS.values())
+SEX_NAMES = {"C": "colt", "F": "filly", "G": "gelding", "M": "mare", "H": "horse", "R": "rig"}
+"""The racecard's word for each code, to spell out a result's code where no racecard said it."""
 
 
 def sex_code(value: Raw) -> str | None:
@@ -626,3 +630,9 @@ def sex_code(value: Raw) -> str | None:
     if text.upper() in SEX_CODES:
         return text.upper()
     return SEX_WORDS.get(text.lower())
+
+
+def sex_word(value: Raw) -> str | None:
+    """The racecard's word (``"gelding"``) for a results code (``"G"``) or a word."""
+    code = sex_code(value)
+    return SEX_NAMES[code] if code else None

@@ -16,8 +16,9 @@ from darkhorses.db.schema import (
     ra_mst_races,
     ra_mst_runners,
     ra_mst_bookmakers,
+    dh_work_units,
 )
-from darkhorses.db.upsert import conflict_key, upsert, upsert_all
+from darkhorses.db.upsert import COPY_THRESHOLD, conflict_key, upsert, upsert_all
 
 COURSE = {"id": "crs_1", "name": "Ascot", "region_code": "gb", "region": "Great Britain"}
 RACE = {"id": "rac_1", "course_id": "crs_1", "date": dt.date(2025, 10, 13), "race_name": "Maiden"}
@@ -60,13 +61,33 @@ def test_partial_row_keeps_the_other_columns(engine: Engine) -> None:
     )
 
 
-def test_explicit_none_does_null_a_column(engine: Engine) -> None:
-    """Only the columns a row supplies change, and supplying None is a deliberate change."""
-    _parents(engine)
+@pytest.mark.parametrize("rows", [1, COPY_THRESHOLD + 10], ids=["statement", "copy-size batch"])
+def test_a_missing_value_never_overwrites_a_present_one(engine: Engine, rows: int) -> None:
+    """None for a column an API endpoint feeds leaves the stored value; a new value replaces it.
+    The same on both engines and for a batch large enough to go through COPY on PostgreSQL."""
+    courses = [{"id": f"crs_{n}", "name": f"Course {n}", "region_code": "gb", "region": "Great Britain"}
+               for n in range(rows)]
     with engine.begin() as connection:
-        upsert(connection, ra_mst_courses, [{"id": "crs_1", "name": "Ascot", "region": None}])
-        assert connection.scalar(select(ra_mst_courses.c.region)) is None
-        assert connection.scalar(select(ra_mst_courses.c.region_code)) == "gb"
+        upsert(connection, ra_mst_courses, courses)
+        upsert(connection, ra_mst_courses, [{**row, "region": None, "region_code": "ire"} for row in courses])
+    with engine.connect() as connection:
+        stored = set(connection.execute(select(ra_mst_courses.c.region, ra_mst_courses.c.region_code)))
+    assert stored == {("Great Britain", "ire")}
+
+
+def test_a_null_that_is_a_value_replaces_the_stored_one(engine: Engine) -> None:
+    """An amended result turns a placed horse into a disqualified one: its place becomes NULL
+    (``clearable``), while a NULL in a bookkeeping column no payload feeds is written as sent."""
+    _parents(engine)
+    placed = {"race_id": "rac_1", "horse_id": "hrs_1", "position": 1, "position_raw": "1"}
+    with engine.begin() as connection:
+        upsert(connection, ra_mst_runners, [placed])
+        upsert(connection, ra_mst_runners, [{**placed, "position": None, "position_raw": "DSQ"}])
+        assert connection.execute(select(ra_mst_runners.c.position, ra_mst_runners.c.position_raw)).one() == (
+            None, "DSQ")
+        upsert(connection, dh_work_units, [{"job": "j", "partition_key": "k", "status": "failed", "last_error": "x"}])
+        upsert(connection, dh_work_units, [{"job": "j", "partition_key": "k", "status": "done", "last_error": None}])
+        assert connection.scalar(select(dh_work_units.c.last_error)) is None
 
 
 def test_updated_at_moves_and_created_at_stays(engine: Engine) -> None:

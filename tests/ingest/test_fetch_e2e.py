@@ -214,3 +214,21 @@ async def test_a_stop_request_leaves_the_rest_for_the_next_run(engine: Engine, t
     resumed, _ = await _fetch(app, settings, engine, mode="manual", tables=("results",), **days)
     assert resumed.success and resumed.units_done["results"] == 3  # manual mode re-fetches what it is asked for
     assert _count(engine, dh_work_units, dh_work_units.c.status == "done") == 3
+
+
+async def test_status_finds_every_value_of_the_last_runs_archive(engine: Engine, tmp_path: Path) -> None:
+    """A fetch of two days (racecards and results, with the simulator's real-body habits), then
+    ``status`` checks the run's raw archive: every value present in its payloads is stored."""
+    from darkhorses.ops.status import build_status
+
+    settings = _settings(tmp_path, engine)
+    days = [TODAY - dt.timedelta(days=n) for n in (2, 1)]
+    report, _ = await _fetch(_app(), settings, engine, mode="backfill", start_date=days[0], end_date=days[-1])
+    assert report.success, report.failed
+    status = build_status(engine, now=NOW)
+    fidelity = status.fidelity
+    assert fidelity is not None and fidelity.archive == report.archive and fidelity.payloads >= 4
+    tables = {t.table: t for t in fidelity.tables}
+    assert {"ra_mst_races", "ra_mst_runners", "ra_mst_race_results", "ra_mst_horses"} <= set(tables)
+    assert fidelity.present == fidelity.stored > 10_000, [t.lost_examples for t in fidelity.tables if t.lost]
+    assert status.to_json()["fidelity"]["tables"][0]["lost"] == 0

@@ -80,7 +80,9 @@ def test_racecard_race_row() -> None:
 def test_racecard_runner_horse_and_parents() -> None:
     batch = racecard_rows(_cards()[0])
     runner = _one(batch.upserts["ra_mst_runners"], horse_id="hrs_47475190")
-    assert (runner["weight_lbs"], runner["age"], runner["draw"], runner["ofr"]) == (158, 5, 0, None)
+    # draw "0" (a jump race: no stalls) is no stall number: NULL, with the text kept beside it
+    assert (runner["weight_lbs"], runner["age"], runner["draw"], runner["draw_raw"], runner["ofr"]) == (
+        158, 5, None, "0", None)
     assert (runner["sex"], runner["sex_code"], runner["dob"]) == ("mare", "M", dt.date(2020, 3, 11))
     assert runner["is_non_runner"] is False and runner["form"] == "542-"
     assert "position" not in runner and "starting_price" not in runner
@@ -216,7 +218,7 @@ def test_reference_rows() -> None:
 
 def _written(batch: Batch) -> dict[str, set[str]]:
     columns: dict[str, set[str]] = {}
-    for group in (batch.upserts, batch.stubs, batch.updates):
+    for group in (batch.upserts, batch.stubs, batch.updates, batch.fills):
         for table, rows in group.items():
             columns.setdefault(table, set()).update(k for row in rows for k in row)
     return columns

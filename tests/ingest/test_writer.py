@@ -158,22 +158,26 @@ def test_enrichment_updates_only_existing_horses(engine: Engine) -> None:
 
 
 def test_a_racecard_fetched_after_the_result_does_not_overwrite_it(engine: Engine) -> None:
+    """The result's values stand; the later racecard only fills what the result left blank
+    (here the result blanks the official rating, as results on some plans do)."""
     card = next(c for c in CARDS if c["race_id"] == "rac_11744499")
     later_card = json.loads(json.dumps(card))
     for runner in later_card["runners"]:
-        runner["ofr"], runner["draw"] = "1", "9"
+        runner["ofr"], runner["draw"], runner["headgear"] = "1", "9", "p"
     later_card["distance_f"] = "99.0"
+    columns = (ra_mst_runners.c.horse_id, ra_mst_runners.c.ofr, ra_mst_runners.c.draw, ra_mst_runners.c.headgear,
+               ra_mst_runners.c.is_non_runner)
     with engine.begin() as connection:
         write_batch(connection, racecard_rows(Racecard.model_validate(card)))
-        write_batch(connection, result_rows(_result_for(card)))
-        before = connection.execute(select(ra_mst_runners.c.horse_id, ra_mst_runners.c.ofr, ra_mst_runners.c.draw,
-                                           ra_mst_runners.c.is_non_runner).order_by(ra_mst_runners.c.horse_id)).all()
+        write_batch(connection, result_rows(_result_for(card, draw="4", headgear="t", **{"or": "\u2013"})))
+        before = connection.execute(select(*columns).order_by(ra_mst_runners.c.horse_id)).all()
         distance = connection.scalar(select(ra_mst_races.c.distance_f))
         write_batch(connection, racecard_rows(Racecard.model_validate(later_card)))
-        after = connection.execute(select(ra_mst_runners.c.horse_id, ra_mst_runners.c.ofr, ra_mst_runners.c.draw,
-                                          ra_mst_runners.c.is_non_runner).order_by(ra_mst_runners.c.horse_id)).all()
-        assert after == before
+        after = connection.execute(select(*columns).order_by(ra_mst_runners.c.horse_id)).all()
         assert connection.scalar(select(ra_mst_races.c.distance_f)) == distance
+    assert {(row.draw, row.headgear) for row in before if not row.is_non_runner} == {(4, "t")}
+    assert [(b.horse_id, b.draw or 9, b.headgear or "p", b.ofr or 1) for b in before] == [
+        (a.horse_id, a.draw, a.headgear, a.ofr) for a in after]
 
 
 def test_a_racecard_and_its_results_in_one_batch_store_what_writing_them_in_turn_does(engine: Engine,

@@ -30,7 +30,7 @@ def test_the_markdown_has_every_table_and_column() -> None:
     assert len(rows) == sum(len(t.columns) for t in metadata.tables.values())
     off_dt = next(line for line in rows if line.startswith("| `off_dt` "))
     assert off_dt == ("| `off_dt` | TIMESTAMP WITH TIME ZONE | yes | api | /v1/racecards/pro \\| /v1/results | "
-                      "racecards[].off_dt \\| results[].off_dt | ingest.racecards, ingest.results | 99% |")
+                      "racecards[].off_dt \\| results[].off_dt | ingest.racecards, ingest.results | 99% | keeps stored |")
 
 
 def test_inventory_writes_the_markdown(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from darkhorses.racing_api.models import _FLOAT_VALUE, _fast, _null_list_keys, b
 
 from .conftest import FIXTURES
 
-_MARKER = re.compile(r'(:\s*)("(?:[\s\-\u2013]|\\[^u]|\\u[0-9a-fA-F]{4})*")')
+_MARKER = re.compile(r'(:\s*)("(?:[\s\-\u2013\u2014]|\\[^u]|\\u[0-9a-fA-F]{4})*"|"\s*None\s*")')
 
 
 def _marker_to_null(match: re.Match[str]) -> str:
@@ -45,7 +45,7 @@ def test_recorded_bodies_clean_as_the_oracle_does(path: Any) -> None:
 
 
 _KEYS = st.sampled_from(["odds", "runners", "prev_trainers", "comment", "a:", 'q"odds', "odds\\", "x", "1st", "runs"])
-_TEXT = st.sampled_from(["", "-", "\u2013", " ", " - ", "\t", "a: b", 'say "" -', "null", "1.5", "2e5", "x\\y", "£5"])
+_TEXT = st.sampled_from(["", "-", "\u2013", "\u2014", "None", " None", "Nones", " ", " - ", "\t", "a: b", 'say "" -', "null", "1.5", "2e5", "x\\y", "£5"])
 _SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(-10**6, 10**6), _TEXT, st.text(max_size=6),
     st.floats(allow_nan=False, allow_infinity=False, width=32),

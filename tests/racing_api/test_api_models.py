@@ -77,11 +77,27 @@ def test_dumping_by_alias_gives_back_every_recorded_key(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("", None), ("-", None), ("\u2013", None), ("  ", None), (None, None), ("0", "0"), ("-1", "-1"),
+    [("", None), ("-", None), ("\u2013", None), ("\u2014", None), ("None", None), (" None ", None), ("  ", None),
+     (None, None), ("Nonesuch", "Nonesuch"), ("0", "0"), ("-1", "-1"),
      ("542-", "542-"), ("PU", "PU"), (0, 0), (False, False), ([], [])],
 )
 def test_blank_to_none(value: object, expected: object) -> None:
     assert blank_to_none(value) == expected
+
+
+def test_every_marker_becomes_none_in_a_body_read_from_text() -> None:
+    """Real bodies say "no value" as ``"None"`` and the em dash too; read from text (the fast
+    path) or from decoded data, a marker is ``None`` and the one definition in ``parse`` decides."""
+    from darkhorses import parse
+    from darkhorses.racing_api.models import RacecardsPage
+
+    body = fixture_json("racecards_pro.json")
+    runner = body["racecards"][0]["runners"][0]
+    runner["trainer_14_days"]["percent"], runner["rpr"], runner["ts"] = "None", "\u2014", " None"
+    page = parse_body(RacecardsPage, json.dumps(body, ensure_ascii=False))
+    parsed = page.racecards[0].runners[0]
+    assert (parsed.trainer_14_days.percent, parsed.rpr, parsed.ts) == (None, None, None)
+    assert {"None", "\u2014", "\u2013", "-", ""} <= parse.MISSING_TOKENS
 
 
 def test_2025_markers_become_none() -> None:

@@ -109,7 +109,9 @@ async def test_results_over_days_read_every_page(app: Any, app_2025: Any, dialec
     assert len(results) == len(truth) > page_limit  # several pages were needed
     assert {r.race_id for r in results} == {t["race_id"] for t in truth}
     assert server.state.counter["/v1/results"] - before == -(-len(truth) // page_limit)
-    assert api.unknown_fields == Counter()
+    # the only fields outside the schema are those some real bodies carry (simulator.habits)
+    assert set(api.unknown_fields) <= {f"/v1/results results[].{key}" for key in
+                                       ("_id", "actual_off", "ran", "runners[].grandsire", "runners[].grandsire_id")}
 
 
 async def test_2025_server_refuses_a_limit_of_100_with_a_clear_error(app_2025: Any) -> None:

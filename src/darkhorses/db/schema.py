@@ -10,7 +10,9 @@ responses are archived to compressed files by the client, not to the database: s
 
 Each column carries ``info`` with its ``source`` (api / derived / calculated / system), the API
 ``endpoint`` and ``api_field`` it is read from, and which of our modules ``populated_by``. The
-column inventory, ``status`` fill rates and the docs are generated from this metadata.
+column inventory, ``status`` fill rates, the fidelity check (``ops.fidelity``) and the docs are
+generated from this metadata. A column fed by an endpoint keeps its stored value when a later
+payload sends nothing for it (``db.upsert``), unless it is ``clearable``.
 """
 
 from __future__ import annotations
@@ -79,6 +81,8 @@ def _column(
     by: str | None,
     *args: object,
     expected_fill: float | None = None,
+    clearable: bool = False,
+    fallback: str | None = None,
     **kwargs: object,
 ) -> Column:
     eps = (endpoints,) if isinstance(endpoints, str) else tuple(endpoints or ())
@@ -93,6 +97,14 @@ def _column(
         # The share of rows that must have a value; ``status`` and ``health`` flag a column whose
         # fill falls below it (a transform that silently stopped filling it).
         info["expected_fill"] = expected_fill
+    if clearable:
+        # A NULL the endpoint sends here is a value, not a missing one, so it replaces what is
+        # stored (see db.upsert): the place of a runner that did not finish.
+        info["clearable"] = True
+    if fallback is not None:
+        # This endpoint only fills the column where nothing is stored; the others own it (a
+        # result's rounded distance stands in for a race with no racecard, never over one).
+        info["fallback"] = fallback
     return Column(name, type_, *args, info=info, **kwargs)  # type: ignore[arg-type]
 
 
@@ -312,8 +324,10 @@ ra_mst_horses = Table(
         ForeignKey("ra_mst_damsires.id")),
     api("dob", Date, (HORSE_PRO, RACECARDS), "(pro) dob | racecards[].runners[].dob"),
     derived("age", Integer, by="db views: whole years from dob at today's date"),
-    api("sex", Text, (RACECARDS, RESULTS, HORSE_PRO), _both("sex", "sex") + " | (pro) sex"),
-    api("sex_code", Text, (HORSE_PRO, RACECARDS), "(pro) sex_code | racecards[].runners[].sex_code"),
+    api("sex", Text, (RACECARDS, RESULTS, HORSE_PRO),
+        _both("sex", "sex") + " | (pro) sex (a word; the result's code spelt out)", fallback=RESULTS),
+    api("sex_code", Text, (HORSE_PRO, RACECARDS, RESULTS),
+        "(pro) sex_code | racecards[].runners[].sex_code | results[].runners[].sex"),
     api("colour", Text, (HORSE_PRO, RACECARDS), "(pro) colour | racecards[].runners[].colour"),
     api("colour_code", Text, HORSE_PRO, "(pro) colour_code"),
     api("breeder", Text, (HORSE_PRO, RACECARDS), "(pro) breeder | racecards[].runners[].breeder"),
@@ -334,7 +348,7 @@ ra_horse_pedigree = Table(
     api("damsire_id", Text, HORSE_PRO, "(pro) damsire_id"),
     api("damsire", Text, HORSE_PRO, "(pro) damsire"),
     api("breeder", Text, HORSE_PRO, "(pro) breeder"),
-    api("region", Text, RACECARDS, "racecards[].runners[].region"),
+    derived("region", Text, HORSE_PRO, "breeding-country suffix of (pro) name"),
     *timestamps(),
 )
 
@@ -348,11 +362,12 @@ ra_mst_races = Table(
         ForeignKey("ra_mst_courses.id"), expected_fill=1.0),
     api("course_name", Text, (RACECARDS, RESULTS), "racecards[].course | results[].course"),
     api("date", Date, (RACECARDS, RESULTS), "racecards[].date | results[].date", nullable=False),
-    derived("off_time", Time, (RACECARDS, RESULTS), "24-hour local time of racecards[].off_dt | results[].off_dt"),
+    derived("off_time", Time, (RACECARDS, RESULTS),
+            "24-hour local time of racecards[].off_dt | 24-hour local time of results[].off_dt"),
     api("off_dt", UTCDateTime, (RACECARDS, RESULTS), "racecards[].off_dt | results[].off_dt", expected_fill=0.99),
     api("race_name", Text, (RACECARDS, RESULTS), "racecards[].race_name | results[].race_name", nullable=False),
     api("race_number", Integer, None, None, by="not in UK/IRE payloads"),
-    api("distance", Text, RACECARDS, "racecards[].distance"),
+    api("distance", Text, (RACECARDS, RESULTS), "racecards[].distance | results[].dist", fallback=RESULTS),
     api("distance_round", Text, (RACECARDS, RESULTS), "racecards[].distance_round | results[].dist"),
     derived("distance_f", num(), (RACECARDS, RESULTS), "racecards[].distance_f | results[].dist_f"),
     derived("distance_y", Integer, (RESULTS, RACECARDS), "results[].dist_y | yards of racecards[].distance",
@@ -371,7 +386,9 @@ ra_mst_races = Table(
     derived("prize", num(12, 2), RACECARDS, "amount of racecards[].prize"),
     api("prize_raw", Text, RACECARDS, "racecards[].prize"),
     derived("prize_currency", Text, RACECARDS, "currency of racecards[].prize"),
-    derived("field_size", Integer, (RACECARDS, RESULTS), "racecards[].field_size | starters in results[].runners"),
+    derived("field_size", Integer, (RACECARDS, RESULTS),
+            "declared runners of racecards[] (its field_size) | starters in results[].runners"),
+    derived("declared_field_size", Integer, RACECARDS, "racecards[].field_size (as declared; 0 before declarations)"),
     api("stalls", Text, RACECARDS, "racecards[].stalls"),
     api("rail_movements", Text, RACECARDS, "racecards[].rail_movements"),
     api("weather", Text, RACECARDS, "racecards[].weather"),
@@ -417,7 +434,8 @@ ra_mst_runners = Table(
     api("trainer_name", Text, (RACECARDS, RESULTS), _both("trainer", "trainer")),
     api("owner_name", Text, (RACECARDS, RESULTS), _both("owner", "owner")),
     api("number", Text, (RACECARDS, RESULTS), _both("number", "number")),
-    derived("draw", Integer, (RACECARDS, RESULTS), _both("draw", "draw")),
+    derived("draw", Integer, (RACECARDS, RESULTS), _both("draw", "draw") + ' (stall; NULL for "0", no stalls)'),
+    api("draw_raw", Text, (RACECARDS, RESULTS), _both("draw", "draw") + ' (as sent: racecards "0" for no stalls)'),
     api("jockey_id", Text, (RACECARDS, RESULTS), _both("jockey_id", "jockey_id"), ForeignKey("ra_mst_jockeys.id"),
         expected_fill=0.9),
     api("trainer_id", Text, (RACECARDS, RESULTS), _both("trainer_id", "trainer_id"), ForeignKey("ra_mst_trainers.id"),
@@ -430,7 +448,8 @@ ra_mst_runners = Table(
     api("weight_st_lbs", Text, RESULTS, "results[].runners[].weight"),
     api("weight_stones_lbs", Text, RESULTS, "results[].runners[].weight"),
     derived("age", Integer, (RACECARDS, RESULTS), _both("age", "age")),
-    api("sex", Text, RACECARDS, "racecards[].runners[].sex (a word: 'mare')"),
+    api("sex", Text, (RACECARDS, RESULTS), _both("sex", "sex") + " (a word: 'mare'; the result's code spelt out)",
+        fallback=RESULTS),
     derived("sex_code", Text, (RACECARDS, RESULTS), _both("sex_code", "sex")),
     api("colour", Text, RACECARDS, "racecards[].runners[].colour"),
     api("dob", Date, RACECARDS, "racecards[].runners[].dob"),
@@ -440,9 +459,11 @@ ra_mst_runners = Table(
     api("wind_surgery_run", Text, RACECARDS, "racecards[].runners[].wind_surgery_run"),
     api("form", Text, RACECARDS, "racecards[].runners[].form"),
     api("last_run", Text, RACECARDS, "racecards[].runners[].last_run"),
-    derived("ofr", Integer, (RACECARDS, RESULTS), _both("ofr", "or")),
-    derived("rpr", Integer, (RACECARDS, RESULTS), _both("rpr", "rpr")),
-    derived("ts", Integer, (RACECARDS, RESULTS), _both("ts", "tsr")),
+    derived("ofr", Integer, (RACECARDS, RESULTS), _both("ofr", "or") + " (official rating the horse ran off)"),
+    derived("rpr", Integer, RACECARDS, "racecards[].runners[].rpr (Racing Post Rating BEFORE the race)"),
+    derived("ts", Integer, RACECARDS, "racecards[].runners[].ts (Topspeed BEFORE the race)"),
+    derived("result_rpr", Integer, RESULTS, "results[].runners[].rpr (Racing Post Rating EARNED in the race)"),
+    derived("result_tsr", Integer, RESULTS, "results[].runners[].tsr (Topspeed EARNED in the race)"),
     api("comment", Text, RACECARDS, "racecards[].runners[].comment (pre-race)"),
     api("spotlight", Text, RACECARDS, "racecards[].runners[].spotlight"),
     api("trainer_rtf", Text, RACECARDS, "racecards[].runners[].trainer_rtf"),
@@ -457,7 +478,8 @@ ra_mst_runners = Table(
     derived("is_scratched", Boolean, (RACECARDS, RESULTS), "same as is_non_runner (kept for compatibility)"),
     api("silk_url", Text, (RACECARDS, RESULTS), _both("silk_url", "silk_url")),
     api("jockey_silk_url", Text, (RACECARDS, RESULTS), _both("silk_url", "silk_url")),
-    derived("position", Integer, RESULTS, "finishing place of results[].runners[].position (NULL if not a number)"),
+    derived("position", Integer, RESULTS, "finishing place of results[].runners[].position (NULL if not a number)",
+            clearable=True),
     api("position_raw", Text, RESULTS, "results[].runners[].position"),
     derived("distance_beaten", num(10, 2), RESULTS, "lengths of results[].runners[].btn"),
     api("distance_beaten_raw", Text, RESULTS, "results[].runners[].btn"),
@@ -488,10 +510,11 @@ ra_mst_race_results = Table(
     api("jockey_name", Text, RESULTS, "results[].runners[].jockey"),
     api("trainer_name", Text, RESULTS, "results[].runners[].trainer"),
     api("owner_name", Text, RESULTS, "results[].runners[].owner"),
-    derived("position", Integer, RESULTS, "finishing place of results[].runners[].position (NULL if not a number)"),
+    derived("position", Integer, RESULTS, "finishing place of results[].runners[].position (NULL if not a number)",
+            clearable=True),
     api("position_str", Text, RESULTS, "results[].runners[].position (raw, e.g. 'PU')", expected_fill=0.99),
     api("number", Text, RESULTS, "results[].runners[].number"),
-    derived("draw", Integer, RESULTS, "results[].runners[].draw"),
+    derived("draw", Integer, RESULTS, "results[].runners[].draw (stall; NULL when none)"),
     api("jockey_id", Text, RESULTS, "results[].runners[].jockey_id"),
     derived("jockey_claim_lbs", Integer, RESULTS, "results[].runners[].jockey_claim_lbs"),
     api("trainer_id", Text, RESULTS, "results[].runners[].trainer_id"),
@@ -513,8 +536,8 @@ ra_mst_race_results = Table(
     derived("time_seconds", num(10, 2), RESULTS, "seconds of results[].runners[].time"),
     api("time_display", Text, RESULTS, "results[].runners[].time"),
     derived("official_rating", Integer, RESULTS, "results[].runners[].or"),
-    derived("rpr", Integer, RESULTS, "results[].runners[].rpr"),
-    derived("tsr", Integer, RESULTS, "results[].runners[].tsr"),
+    derived("rpr", Integer, RESULTS, "results[].runners[].rpr (Racing Post Rating EARNED in the race)"),
+    derived("tsr", Integer, RESULTS, "results[].runners[].tsr (Topspeed EARNED in the race)"),
     derived("prize_won", num(12, 2), RESULTS, "amount of results[].runners[].prize"),
     derived("prize_currency", Text, RESULTS, "currency of results[].runners[].prize"),
     api("comment", Text, RESULTS, "results[].runners[].comment"),

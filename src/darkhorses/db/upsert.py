@@ -1,9 +1,17 @@
 """One bulk ``INSERT ... ON CONFLICT DO UPDATE`` for both engines.
 
-The rule that matters: an upsert updates only the columns a row supplies. The results endpoint
-does not know a runner's pre-race comment, so a results row must never null it; a partial row
-leaves every other column as it was. ``created_at`` is never overwritten; ``updated_at`` is set
-whenever a row is written.
+The rules that matter:
+
+* an upsert updates only the columns a row supplies. The results endpoint does not know a
+  runner's pre-race comment, so a results row must never null it; a partial row leaves every
+  other column as it was;
+* a missing value never overwrites a present one: a column an API endpoint feeds is updated as
+  ``COALESCE(new, stored)``, so a results body that blanks a rating the racecard carried, or a
+  rerun of an older body, cannot erase it, in any arrival order. Two kinds of column are replaced
+  as sent: those whose NULL is itself a value (``info["clearable"]``: the finishing place of a
+  runner whose amended result says "DSQ") and those no payload feeds (statistics, bookkeeping:
+  a recalculated NULL is the answer);
+* ``created_at`` is never overwritten; ``updated_at`` is set whenever a row is written.
 
 Rows are grouped by the set of columns they supply (one statement shape per group). Each shape
 is compiled once per dialect and cached; its rows go to the driver's ``executemany`` as plain
@@ -21,9 +29,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, UniqueConstraint, func
+from sqlalchemy import Column, Table, UniqueConstraint, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 
@@ -49,9 +57,11 @@ def conflict_key(table: Table) -> tuple[str, ...]:
     return primary
 
 
-def _merge_duplicates(rows: Iterable[Row], key: Sequence[str]) -> list[Row]:
-    """Collapse rows with the same key (later values win), as one statement may touch a row once."""
+def _merge_duplicates(rows: Iterable[Row], key: Sequence[str], table: Table) -> list[Row]:
+    """Collapse rows with the same key, as one statement may touch a row once: later values win,
+    except a missing one over a present one (the rule the statement applies to stored rows)."""
     identity = itemgetter(*key)
+    kept = _kept_when_missing(table)
     merged: dict[Any, Row] = {}
     for row in rows:
         try:
@@ -59,8 +69,48 @@ def _merge_duplicates(rows: Iterable[Row], key: Sequence[str]) -> list[Row]:
         except KeyError as exc:
             raise ValueError(f"row for upsert lacks key column {exc.args[0]!r}: {dict(row)!r}") from None
         earlier = merged.get(found)
-        merged[found] = row if earlier is None else {**earlier, **row}
+        if earlier is None:
+            merged[found] = row
+        else:
+            merged[found] = {**earlier, **{k: v for k, v in row.items() if v is not None or k not in kept}}
     return list(merged.values())
+
+
+@lru_cache(maxsize=None)
+def _kept_when_missing(table: Table) -> frozenset[str]:
+    return frozenset(column.name for column in table.columns if kept_when_missing(column))
+
+
+def kept_when_missing(column: Column) -> bool:
+    """Whether a NULL sent for ``column`` leaves the stored value as it is: a nullable column an
+    API endpoint feeds, unless its NULL is itself a value (``info["clearable"]``)."""
+    return bool(column.nullable and column.info.get("endpoint") and not column.info.get("clearable"))
+
+
+def missing_value_rule(column: Column) -> str | None:
+    """What a payload's missing value does to ``column``, in words for the inventory (None for a
+    column no payload feeds, or one that can never be NULL)."""
+    if not column.info.get("endpoint") or not column.nullable:
+        return None
+    if column.info.get("clearable"):
+        return "replaces: NULL is a value"
+    fallback = column.info.get("fallback")
+    return f"keeps stored; {fallback} only fills NULL" if fallback else "keeps stored"
+
+
+class _Merge(NamedTuple):
+    """How one updated column is set: the new value, or the new one unless it is missing."""
+
+    name: str
+    rule: str  # "replace" | "unless_missing"
+
+
+def _merges(table: Table, columns: Iterable[str], key: Sequence[str]) -> list[_Merge]:
+    return [
+        _Merge(name, "unless_missing" if kept_when_missing(table.c[name]) else "replace")
+        for name in sorted(columns)
+        if name not in key and name not in _NEVER_UPDATED
+    ]
 
 
 def _statement(table: Table, columns: frozenset[str], key: Sequence[str], dialect: str, update_existing: bool) -> Any:
@@ -68,7 +118,11 @@ def _statement(table: Table, columns: frozenset[str], key: Sequence[str], dialec
     statement = insert(table)
     if not update_existing:
         return statement.on_conflict_do_nothing(index_elements=list(key))
-    update = {name: statement.excluded[name] for name in columns if name not in key and name not in _NEVER_UPDATED}
+    new, stored = statement.excluded, table.c
+    update = {
+        merge.name: new[merge.name] if merge.rule == "replace" else func.coalesce(new[merge.name], stored[merge.name])
+        for merge in _merges(table, columns, key)
+    }
     touched = table.c.get("updated_at")
     if touched is not None and "updated_at" not in columns and touched.info.get("populated_by") == "db.upsert":
         update["updated_at"] = func.now()
@@ -174,6 +228,13 @@ def _copy_value(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, (list, dict)) else value
 
 
+_MERGE_SQL = {
+    "replace": 'EXCLUDED."{name}"',
+    "unless_missing": 'COALESCE(EXCLUDED."{name}", "{table}"."{name}")',
+}
+""":class:`_Merge` rules as SQL for the COPY path (the same rules the compiled statements use)."""
+
+
 def _copy_upsert(
     connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
     key: Sequence[str], update_existing: bool,
@@ -189,7 +250,10 @@ def _copy_upsert(
     with cursor.copy(f'COPY "{stage}" ({_quoted(columns)}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row([_copy_value(value) for value in row])
-    updates = [f'"{name}" = EXCLUDED."{name}"' for name in columns if name not in key and name not in _NEVER_UPDATED]
+    updates = [
+        f'"{merge.name}" = ' + _MERGE_SQL[merge.rule].format(name=merge.name, table=table.name)
+        for merge in _merges(table, columns, key)
+    ]
     touched = table.c.get("updated_at")
     if touched is not None and "updated_at" not in columns and touched.info.get("populated_by") == "db.upsert":
         updates.append('"updated_at" = now()')
@@ -217,7 +281,7 @@ def upsert(
     commit together.
     """
     key = tuple(key or conflict_key(table))
-    merged = _merge_duplicates(rows, key)
+    merged = _merge_duplicates(rows, key, table)
     groups: dict[frozenset[str], list[Row]] = {}
     for row in merged:
         groups.setdefault(frozenset(row), []).append(row)

@@ -24,6 +24,8 @@ from datetime import datetime
 from typing import Any
 
 from darkhorses import parse
+from darkhorses.db.schema import RESULTS, metadata
+from darkhorses.db.upsert import conflict_key
 from darkhorses.racing_api.models import (
     ApiModel,
     Course,
@@ -66,6 +68,10 @@ class Batch:
     """``ra_runner_supplementary`` rows keyed by (race_id, horse_id); the writer swaps in runner ids."""
     updates: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
     """Rows that change existing records only (by primary key), never create them."""
+    fills: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
+    """Rows (natural key plus values) of records the batch also upserts, whose values are written
+    only where the stored value is missing: the columns this endpoint is only a fallback for
+    (``info["fallback"]`` in the schema), such as a result's rounded distance."""
     quarantined: list[Quarantined] = field(default_factory=list)
     unparsed: Counter[str] = field(default_factory=Counter)
     """Values the API sent that no parser could read, by field: stored as NULL, reported."""
@@ -77,6 +83,8 @@ class Batch:
             self.stubs[table].extend(rows)
         for table, rows in other.updates.items():
             self.updates[table].extend(rows)
+        for table, rows in other.fills.items():
+            self.fills[table].extend(rows)
         self.odds.extend(other.odds)
         self.supplementary.extend(other.supplementary)
         self.quarantined.extend(other.quarantined)
@@ -84,7 +92,7 @@ class Batch:
         return self
 
     def row_count(self) -> int:
-        written = [*self.upserts.values(), *self.updates.values(), self.odds, self.supplementary]
+        written = [*self.upserts.values(), *self.updates.values(), self.odds, self.supplementary]  # fills: same rows
         return sum(map(len, written))
 
 
@@ -128,6 +136,24 @@ def _without_none_keys(row: Row) -> Row:
     """Drop keys whose value is None from a *parent* row, so an endpoint that does not know a
     value (a results runner has no colour) does not erase what another endpoint stored."""
     return {key: value for key, value in row.items() if value is not None}
+
+
+@lru_cache(maxsize=None)
+def _fallback_columns(table: str, endpoint: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Columns of ``table`` that ``endpoint`` only fills where nothing is stored (schema data),
+    and the table's natural key, which a fill row carries."""
+    columns = metadata.tables[table]
+    return frozenset(c.name for c in columns.columns if c.info.get("fallback") == endpoint), conflict_key(columns)
+
+
+def _upsert(batch: Batch, table: str, row: Row, endpoint: str) -> None:
+    """Add ``row`` to ``table``'s upserts, its fallback columns (present values only) to the fills."""
+    fallback, key = _fallback_columns(table, endpoint)
+    values = {name: row.pop(name) for name in fallback & row.keys()}
+    batch.upserts[table].append(row)
+    present = {name: value for name, value in values.items() if value is not None}
+    if present:
+        batch.fills[table].append({**{name: row[name] for name in key}, **present})
 
 
 def _parent(batch: Batch, table: str, entity_id: str | None, values: Row) -> None:
@@ -251,6 +277,7 @@ def racecard_rows(card: Racecard) -> Batch:
     yards = _checked(batch, "distance", card.distance, parse.distance_to_yards)
     prize = _checked(batch, "prize", card.prize, parse.parse_money)
     declared = [runner for runner in card.runners if (runner.number or "").upper() != "NR"]
+    declared_size = _checked(batch, "field_size", card.field_size, parse.to_int)
     race.update(
         {
             "distance": card.distance,
@@ -263,7 +290,8 @@ def racecard_rows(card: Racecard) -> Batch:
             "prize": _float(prize.amount) if prize else None,
             "prize_raw": card.prize,
             "prize_currency": _currency(prize, region),
-            "field_size": _checked(batch, "field_size", card.field_size, parse.to_int) or len(declared),
+            "field_size": declared_size or len(declared),
+            "declared_field_size": declared_size,
             "going_detailed": card.going_detailed,
             "rail_movements": card.rail_movements,
             "stalls": card.stalls,
@@ -297,7 +325,7 @@ def _runner_identity(batch: Batch, race_id: str, runner: RacecardRunner | Result
         "trainer_name": runner.trainer,
         "owner_name": runner.owner,
         "number": runner.number,
-        "draw": _checked(batch, "draw", runner.draw, parse.to_int),
+        "draw": _checked(batch, "draw", runner.draw, parse.to_int) or None,  # "0": no stalls (jump races)
         "jockey_id": runner.jockey_id,
         "trainer_id": runner.trainer_id,
         "owner_id": runner.owner_id,
@@ -330,6 +358,7 @@ def _racecard_runner(batch: Batch, race_id: str, runner: RacecardRunner, bookmak
     batch.upserts["ra_mst_runners"].append(
         {
             **_runner_identity(batch, race_id, runner, name),
+            "draw_raw": runner.draw,
             "weight_lbs": _checked(batch, "lbs", runner.lbs, parse.to_int),
             "age": _checked(batch, "age", runner.age, parse.parse_age),
             "sex": runner.sex,
@@ -430,6 +459,7 @@ def result_rows(result: Result) -> Batch:
     winner = next((runner for runner in loaded if _place(runner) == 1), None)
     race.update(
         {
+            "distance": result.dist,
             "distance_round": result.dist,
             "distance_f": _checked(batch, "dist_f", result.dist_f, parse.to_furlongs),
             "distance_y": _checked(batch, "dist_y", result.dist_y, parse.to_int),
@@ -451,7 +481,7 @@ def result_rows(result: Result) -> Batch:
             "tote_trifecta": result.tote_trifecta,
         }
     )
-    batch.upserts["ra_mst_races"].append(race)
+    _upsert(batch, "ra_mst_races", race, RESULTS)
     for runner in loaded:
         _result_runner(batch, result, runner, region)
     return batch
@@ -480,12 +510,11 @@ def _plausible(batch: Batch, result: Result, runner: ResultRunner, starters: int
 def _result_runner(batch: Batch, result: Result, runner: ResultRunner, region: str | None) -> None:
     name, horse_region = _name_and_region(runner.horse)
     code = parse.sex_code(runner.sex)
-    batch.upserts["ra_mst_horses"].append(
-        _without_none_keys(
-            {"id": runner.horse_id, "name": name or runner.horse_id, "sex_code": code, "region": horse_region,
-             "sire_id": runner.sire_id, "dam_id": runner.dam_id, "damsire_id": runner.damsire_id}
-        )
-    )
+    _upsert(batch, "ra_mst_horses", _without_none_keys(
+        {"id": runner.horse_id, "name": name or runner.horse_id, "sex": parse.sex_word(code), "sex_code": code,
+         "region": horse_region, "sire_id": runner.sire_id, "dam_id": runner.dam_id,
+         "damsire_id": runner.damsire_id}
+    ), RESULTS)
     _people(batch, runner)
     _pedigree_parents(batch, runner)
     position = _checked(batch, "position", runner.position, parse.parse_position)
@@ -502,7 +531,7 @@ def _result_runner(batch: Batch, result: Result, runner: ResultRunner, region: s
         "age": _checked(batch, "age", runner.age, parse.parse_age),
         "headgear": runner.headgear,
         "silk_url": runner.silk_url,
-        "position": place,
+        **({"position": place} if runner.position is not None else {}),  # NULL replaces only for a sent code
         "jockey_claim_lbs": _checked(batch, "jockey_claim_lbs", runner.jockey_claim_lbs, parse.to_int),
         "prize_won": _float(prize.amount) if prize else None,
         "prize_currency": _currency(prize, region),
@@ -513,28 +542,29 @@ def _result_runner(batch: Batch, result: Result, runner: ResultRunner, region: s
         "rpr": _checked(batch, "rpr", runner.rpr, parse.to_int),
         "tsr": _checked(batch, "tsr", runner.tsr, parse.to_int),
     }
-    batch.upserts["ra_mst_runners"].append(
-        {
-            **shared,
-            "weight_stones_lbs": runner.weight,
-            "sex_code": code,
-            "ofr": ratings["or"],
-            "rpr": ratings["rpr"],
-            "ts": ratings["tsr"],
-            "jockey_silk_url": runner.silk_url,
-            "position_raw": position.raw if position else runner.position,
-            "distance_beaten": btn,
-            "distance_beaten_raw": runner.btn,
-            "overall_beaten_distance": ovr_btn,
-            "starting_price": runner.sp,
-            "starting_price_decimal": sp_decimal,
-            "finishing_time": runner.time,
-            "finishing_time_seconds": seconds,
-            "race_comment": runner.comment,
-            "is_non_runner": False,
-            "is_scratched": False,
-        }
-    )
+    runner_row = {
+        **shared,
+        "draw_raw": runner.draw,
+        "weight_stones_lbs": runner.weight,
+        "sex": parse.sex_word(code),
+        "sex_code": code,
+        "ofr": ratings["or"],
+        "result_rpr": ratings["rpr"],
+        "result_tsr": ratings["tsr"],
+        "jockey_silk_url": runner.silk_url,
+        "position_raw": position.raw if position else runner.position,
+        "distance_beaten": btn,
+        "distance_beaten_raw": runner.btn,
+        "overall_beaten_distance": ovr_btn,
+        "starting_price": runner.sp,
+        "starting_price_decimal": sp_decimal,
+        "finishing_time": runner.time,
+        "finishing_time_seconds": seconds,
+        "race_comment": runner.comment,
+        "is_non_runner": False,
+        "is_scratched": False,
+    }
+    _upsert(batch, "ra_mst_runners", runner_row, RESULTS)
     batch.upserts["ra_mst_race_results"].append(
         {
             **shared,

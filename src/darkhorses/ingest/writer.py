@@ -1,7 +1,8 @@
 """Write a :class:`~darkhorses.ingest.transform.Batch` inside the caller's transaction.
 
 The order is what keeps foreign keys and ownership right: stubs (parents another endpoint owns,
-created only if missing), then upserts in foreign-key order, then updates of existing rows, then
+created only if missing), then upserts in foreign-key order, then fills (values written only
+where nothing is stored) and updates of existing rows, then
 the rows whose keys only the database knows (odds need bookmaker ids, supplementary records need
 runner ids). A resulted race finally marks the declared runners that did not start as
 non-runners, which the results payload only mentions as text.
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, select
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.engine import Connection
 
 from darkhorses.db.schema import (
@@ -26,7 +27,7 @@ from darkhorses.db.schema import (
     ra_runner_odds,
     ra_runner_supplementary,
 )
-from darkhorses.db.upsert import upsert, upsert_all, upsert_tuples
+from darkhorses.db.upsert import conflict_key, upsert, upsert_all, upsert_tuples
 from darkhorses.ingest.transform import ODDS_COLUMNS, Batch
 
 _IN_CHUNK = 500
@@ -38,21 +39,26 @@ def _chunks(values: list[Any]) -> list[list[Any]]:
 
 
 def _shared_columns(table_name: str) -> frozenset[str]:
-    """Nullable columns of ``table_name`` that racecards and results both write (draw, ratings,
-    distance). Keys and NOT NULL columns stay in every row: an upsert needs them."""
+    """Nullable columns of ``table_name`` that racecards and results both write (draw, official
+    rating, distance in furlongs), leaving out those a result only falls back to. Keys and NOT
+    NULL columns stay in every row: an upsert needs them."""
     return frozenset(
         column.name
         for column in metadata.tables[table_name].columns
-        if column.nullable and {RACECARDS, RESULTS} <= set((column.info.get("endpoint") or "").split(" | "))
+        if column.nullable and column.info.get("fallback") != RESULTS
+        and {RACECARDS, RESULTS} <= set((column.info.get("endpoint") or "").split(" | "))
     )
 
 
-def _results_win(connection: Connection, upserts: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+def _results_win(
+    connection: Connection, upserts: dict[str, list[dict[str, Any]]], fills: dict[str, list[dict[str, Any]]]
+) -> dict[str, list[dict[str, Any]]]:
     """Keep a racecard from overwriting what a race's result already says.
 
     Racecard rows carry no ``has_result``; for races already resulted, the columns both
-    endpoints write are dropped from those rows, so the result's value stands whatever order the
-    two were fetched in (a past racecard fetched by hand after its result, say).
+    endpoints write move from those rows to ``fills``: the result's value stands whatever order
+    the two were fetched in (a past racecard fetched by hand after its result, say), and the
+    racecard's value still fills a column the result left blank.
     """
     card_races = [row["id"] for row in upserts.get("ra_mst_races", []) if "has_result" not in row]
     resulted: set[str] = set()
@@ -63,20 +69,30 @@ def _results_win(connection: Connection, upserts: dict[str, list[dict[str, Any]]
     if not resulted:
         return upserts
     trimmed = dict(upserts)
-    for table_name, key in (("ra_mst_races", "id"), ("ra_mst_runners", "race_id")):
-        shared = _shared_columns(table_name)
-        trimmed[table_name] = [
-            {k: v for k, v in row.items() if k not in shared} if row[key] in resulted else row
-            for row in upserts.get(table_name, [])
-        ]
+    for table_name in ("ra_mst_races", "ra_mst_runners"):
+        shared, key = _shared_columns(table_name), conflict_key(metadata.tables[table_name])
+        race_key = "id" if table_name == "ra_mst_races" else "race_id"
+        kept = []
+        for row in upserts.get(table_name, []):
+            if row[race_key] not in resulted:
+                kept.append(row)
+                continue
+            kept.append({k: v for k, v in row.items() if k not in shared})
+            present = {k: v for k, v in row.items() if k in shared and v is not None}
+            if present:
+                fills.setdefault(table_name, []).append({**{k: row[k] for k in key}, **present})
+        trimmed[table_name] = kept
     return trimmed
 
 
 def write_batch(connection: Connection, batch: Batch) -> Counter[str]:
-    """Apply every row of ``batch``; returns rows written per table."""
+    """Apply every row of ``batch``; returns rows written per table (fills are rows already counted)."""
     written: Counter[str] = Counter()
+    fills = {table: list(rows) for table, rows in batch.fills.items()}
     written.update(upsert_all(connection, batch.stubs, update_existing=False))
-    written.update(upsert_all(connection, _results_win(connection, batch.upserts)))
+    written.update(upsert_all(connection, _results_win(connection, batch.upserts, fills)))
+    for table_name in (table.name for table in metadata.sorted_tables if fills.get(table.name)):
+        _fill(connection, table_name, fills[table_name])
     for table_name, rows in batch.updates.items():
         written[table_name] += _update_by_primary_key(connection, table_name, rows)
     written["ra_runner_odds"] += _write_odds(connection, batch.odds)
@@ -84,6 +100,28 @@ def write_batch(connection: Connection, batch: Batch) -> Counter[str]:
     resulted = [row["id"] for row in batch.upserts.get("ra_mst_races", []) if row.get("has_result")]
     _mark_non_runners(connection, resulted)
     return +written
+
+
+def _fill(connection: Connection, table_name: str, rows: list[dict[str, Any]]) -> None:
+    """Set each value of ``rows`` (existing records, by natural key) only where the stored value
+    is NULL: an UPDATE rather than an upsert, as these records exist and a partial row would not
+    satisfy the NOT NULL checks an insert attempt makes first on SQLite."""
+    table = metadata.tables[table_name]
+    key = conflict_key(table)
+    by_shape: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_shape.setdefault(frozenset(row) - set(key), []).append(row)
+    for shape, group in by_shape.items():
+        statement = (
+            table.update()
+            .where(and_(*(table.c[name] == bindparam(f"key_{name}") for name in key)))
+            .values({name: func.coalesce(table.c[name], bindparam(f"new_{name}", type_=table.c[name].type))
+                     for name in sorted(shape)})
+        )
+        connection.execute(statement, [
+            {**{f"key_{name}": row[name] for name in key}, **{f"new_{name}": row[name] for name in shape}}
+            for row in group
+        ])
 
 
 def _update_by_primary_key(connection: Connection, table_name: str, rows: list[dict[str, Any]]) -> int:
@@ -130,7 +168,9 @@ def _write_odds(connection: Connection, rows: list[tuple[Any, ...]]) -> int:
 
 
 def _replace_supplementary(connection: Connection, rows: list[dict[str, Any]]) -> int:
-    """Replace the supplementary records of every runner in ``rows`` with exactly these."""
+    """Make the supplementary records of every runner in ``rows`` exactly these: records beyond
+    the new arrays' lengths go; the others are upserted, so a value a re-fetch leaves blank keeps
+    the stored one, as everywhere."""
     if not rows:
         return 0
     pairs = {(row["race_id"], row["horse_id"]) for row in rows}
@@ -142,8 +182,6 @@ def _replace_supplementary(connection: Connection, rows: list[dict[str, Any]]) -
         runner_ids.update(
             {(race, horse): runner for runner, race, horse in connection.execute(query) if (race, horse) in pairs}
         )
-    for chunk in _chunks(sorted(runner_ids.values())):
-        connection.execute(ra_runner_supplementary.delete().where(ra_runner_supplementary.c.runner_id.in_(chunk)))
     resolved = [
         {
             **{k: v for k, v in row.items() if k not in ("race_id", "horse_id")},
@@ -151,7 +189,16 @@ def _replace_supplementary(connection: Connection, rows: list[dict[str, Any]]) -
         }
         for row in rows
     ]
-    return upsert(connection, ra_runner_supplementary, resolved)
+    kept = {(row["runner_id"], row["record_type"], row["seq"]) for row in resolved}
+    table = ra_runner_supplementary
+    for chunk in _chunks(sorted(runner_ids.values())):
+        stored = connection.execute(
+            select(table.c.id, table.c.runner_id, table.c.record_type, table.c.seq).where(table.c.runner_id.in_(chunk))
+        )
+        stale = [record_id for record_id, *key in stored if tuple(key) not in kept]
+        for ids in _chunks(stale):
+            connection.execute(table.delete().where(table.c.id.in_(ids)))
+    return upsert(connection, table, resolved)
 
 
 def _mark_non_runners(connection: Connection, race_ids: list[str]) -> None:

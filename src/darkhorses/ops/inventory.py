@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
 from darkhorses.db.schema import metadata
+from darkhorses.db.upsert import missing_value_rule
 
 _POSTGRES = postgresql.dialect()
 """Types are named as PostgreSQL, the production engine, spells them."""
@@ -33,6 +34,7 @@ def _column_entry(table: Table, name: str) -> dict[str, Any]:
         "api_field": info.get("api_field"),
         "populated_by": info.get("populated_by"),
         "expected_fill": info.get("expected_fill"),
+        "missing_value": missing_value_rule(column),
     }
 
 
@@ -88,18 +90,29 @@ def inventory_markdown(report: dict[str, Any]) -> str:
         "`derived` (parsed or converted from API data), `calculated` (computed by `darkhorses populate`)",
         "or `system` (bookkeeping). `expected fill` is the share of rows that must have a value;",
         "`darkhorses status` and `darkhorses health` flag a column that falls below it.",
+        "`missing value` says what a payload that sends nothing for a column does to a stored value:",
+        "it keeps it (a results body that blanks a rating never erases the racecard's), it replaces it",
+        "where NULL is itself a value (the place of a runner that did not finish), or the endpoint named",
+        "only fills a NULL (a result's rounded distance for a race no racecard described).",
+        "",
+        "Ratings: on `ra_mst_runners`, `rpr` and `ts` are the racecard's ratings BEFORE the race;",
+        "`result_rpr` and `result_tsr` (and `rpr`/`tsr` on `ra_mst_race_results`) are the ratings EARNED",
+        "in it; `ofr` is the official rating the horse ran off, the same on both. `draw` is the stall",
+        "number, NULL where there are no stalls (racecards send `\"0\"`, results `\"\"`); `draw_raw` keeps",
+        "the text as sent.",
         "",
         f"{report['table_count']} tables, {report['column_count']} columns.",
     ]
     for table in report["tables"]:
         lines += ["", f"## {table['name']}", "",
-                  "| column | type | null | source | endpoint | API field | filled by | expected fill |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  "| column | type | null | source | endpoint | API field | filled by | expected fill | missing value |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for column in table["columns"]:
             key = "key" if column["primary_key"] else ("yes" if column["nullable"] else "no")
             expected = column["expected_fill"]
             lines.append("| " + " | ".join(_cell(value) for value in (
                 f"`{column['name']}`", column["type"], key, column["source"], column["endpoint"],
                 column["api_field"], column["populated_by"], None if expected is None else f"{expected:.0%}",
+                column["missing_value"],
             )) + " |")
     return "\n".join(lines) + "\n"

@@ -21,6 +21,7 @@ from darkhorses.db.engine import describe, make_engine, normalise_url
 from darkhorses.db.schema import dh_quarantine, dh_runs, dh_work_units, metadata, ra_mst_horses, ra_mst_races
 from darkhorses.db.types import UTCDateTime
 from darkhorses.errors import DatabaseError
+from darkhorses.ops.fidelity import FidelityReport, archive_payloads, check_fidelity
 from darkhorses.ops.quality import CheckResult, run_checks
 
 LONDON = ZoneInfo("Europe/London")
@@ -101,6 +102,15 @@ class Enrichment:
         return self.none + self.pending
 
 
+@dataclass(frozen=True, kw_only=True)
+class ArchiveFidelity(FidelityReport):
+    """The fidelity check (:mod:`darkhorses.ops.fidelity`) over the raw archive of the newest run
+    that kept one: per table, the values present in its payloads and how many are stored."""
+
+    run_id: int
+    archive: str
+
+
 @dataclass(frozen=True)
 class StatusReport:
     generated_at: dt.datetime
@@ -116,10 +126,16 @@ class StatusReport:
     runs: tuple[RunSummary, ...]
     enrichment: Enrichment
     checks: tuple[CheckResult, ...]
+    fidelity: ArchiveFidelity | None = None
+    """None when no run kept an archive that is still on disk."""
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON types: timestamps and dates as ISO strings."""
         data = asdict(self)
+        if self.fidelity is not None:
+            data["fidelity"].update(present=self.fidelity.present, stored=self.fidelity.stored)
+            for table, entry in zip(self.fidelity.tables, data["fidelity"]["tables"]):
+                entry["lost"] = table.lost
         data["enrichment"].update(with_profile=self.enrichment.with_profile,
                                   without_profile=self.enrichment.without_profile)
         data["checks"] = [check.to_json() for check in self.checks]
@@ -259,6 +275,29 @@ def enrichment(connection: Connection) -> Enrichment:
     return Enrichment(*(counts.get(source, 0) for source in PROFILE_SOURCES), pending=counts.get(None, 0))
 
 
+def last_archive(connection: Connection, limit: int = RUN_LIMIT) -> tuple[int, Path] | None:
+    """The newest run whose raw archive (``summary.archive``) is still on disk, with its id."""
+    rows = connection.execute(
+        select(dh_runs.c.id, dh_runs.c.summary).where(dh_runs.c.summary.is_not(None))
+        .order_by(dh_runs.c.started_at.desc(), dh_runs.c.id.desc()).limit(limit)
+    )
+    for run_id, summary in rows:
+        archive = (summary or {}).get("archive")
+        if archive and Path(archive).exists():
+            return run_id, Path(archive)
+    return None
+
+
+def archive_fidelity(connection: Connection) -> ArchiveFidelity | None:
+    """"Values present in payloads / values stored" per table for the last run's archive."""
+    found = last_archive(connection)
+    if found is None:
+        return None
+    run_id, archive = found
+    report = check_fidelity(connection, archive_payloads(archive))
+    return ArchiveFidelity(payloads=report.payloads, tables=report.tables, run_id=run_id, archive=str(archive))
+
+
 def build_status(engine: Engine, *, now: dt.datetime | None = None, run_limit: int = RUN_LIMIT) -> StatusReport:
     """Everything ``status`` shows, as data (``--json`` prints :meth:`StatusReport.to_json`)."""
     now = now or dt.datetime.now(dt.timezone.utc)
@@ -270,6 +309,7 @@ def build_status(engine: Engine, *, now: dt.datetime | None = None, run_limit: i
             tables=table_counts(connection), latest_race_date=latest_race, latest_result_date=latest_result,
             last_daily_success=last_success(connection), ledger=ledger(connection), failed_count=failed_count,
             failed_units=failed, runs=_runs(connection, run_limit), enrichment=enrichment(connection),
+            fidelity=archive_fidelity(connection),
         )
     checks = tuple(run_checks(engine, now.astimezone(LONDON).date()))
     return StatusReport(generated_at=now, database=describe(engine.url), revision=revision, checks=checks, **report)

@@ -61,6 +61,16 @@ def render_status(report: StatusReport, console: Console) -> None:
                   f"without: {horses.without_profile:,} (none found {horses.none:,}, not yet looked up "
                   f"{horses.pending:,})")
 
+    fidelity = report.fidelity
+    if fidelity is not None:
+        view = _table(f"fidelity of run {fidelity.run_id}'s {fidelity.payloads:,} payloads ({fidelity.archive}): "
+                      f"{fidelity.stored:,} of {fidelity.present:,} values stored",
+                      "table", "values present in payloads", "values stored", "lost", "examples")
+        for table in fidelity.tables:
+            view.add_row(table.table, f"{table.present:,}", f"{table.stored:,}",
+                         f"[red]{table.lost:,}[/red]" if table.lost else "0", "; ".join(table.lost_examples[:2]))
+        console.print(view)
+
     checks = _table("data-quality checks", "check", "result", "found", "examples")
     for check in report.checks:
         checks.add_row(check.description, "ok" if check.ok else "[red]FAIL[/red]", f"{check.count:,}",

@@ -3,7 +3,8 @@
 Values stay close to the API: mostly strings, exactly as sent, because turning racing strings
 into numbers is ``darkhorses.parse``'s job. Two things are normalised here, and only these:
 
-* the missing-value markers of the 2025 bodies (``""``, ``"-"``, the en dash) and the ``null``
+* the missing-value markers of real bodies (:data:`darkhorses.parse.MISSING_TOKENS`: ``""``,
+  ``"-"``, the en and em dashes, ``"None"``) and the ``null``
   of the 2026 bodies all become ``None`` (see :func:`blank_to_none`), and a ``null`` list
   becomes ``[]``;
 * keys that are not valid Python names get a Python name with the API key as alias
@@ -27,19 +28,15 @@ from typing import Any, Self, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from darkhorses.parse import MISSING_TOKENS
 from darkhorses.racing_api.errors import BadPayload
 
-#: The strings the 2025 API used for "no value": empty text, a hyphen (racecard ratings) and an
-#: en dash (result ratings).
-MISSING_MARKERS = frozenset({"", "-", "\u2013"})
-
-
 def blank_to_none(value: Any) -> Any:
-    """Return ``None`` for a missing-value marker (``""``, ``"-"``, ``"–"``, blank, ``None``).
+    """Return ``None`` for a missing-value marker (:data:`~darkhorses.parse.MISSING_TOKENS`, blank).
 
     Anything else comes back unchanged, so this is safe to apply to any API value.
     """
-    if isinstance(value, str) and value.strip() in MISSING_MARKERS:
+    if isinstance(value, str) and value.strip() in MISSING_TOKENS:
         return None
     return value
 
@@ -574,9 +571,11 @@ class HorseDistanceTimes(HorseStandard):
 
 T = TypeVar("T")
 
-_VALUE_TO_CLEAN = re.compile(r':\s*(?:("(?:[\s\-\u2013]|\\[^u]|\\u[0-9a-fA-F]{4})*")|null\b)')
+_VALUE_TO_CLEAN = re.compile(
+    r':\s*(?:("(?:[\s\-\u2013\u2014]|\\[^u]|\\u[0-9a-fA-F]{4})*"|"\s*None\s*")|null\b)'
+)
 """An object value that cleaning may change: a string made of nothing but white space, hyphens,
-en dashes and escapes (a candidate missing marker, decided by :func:`blank_to_none` on the
+en and em dashes and escapes, or the word ``None`` (a candidate missing marker, decided by :func:`blank_to_none` on the
 decoded string), or ``null`` (an empty list where the key is a list). After a colon, in valid
 JSON, a string can only be a value (a colon inside a string is followed by more string)."""
 

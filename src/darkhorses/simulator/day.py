@@ -25,6 +25,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from darkhorses.simulator.courses import Course, all_courses
+from darkhorses.simulator.habits import LONG_IDS_FROM
 from darkhorses.simulator.population import (
     FIRST_COHORT, FLAT, JUMPS, History, Horse, Person, Population, horse_number)
 from darkhorses.simulator.racing import GOING_AW, GOING_IRE_EXTRA, GOING_TURF, LADDER, nearest_step, sp_decimal
@@ -33,6 +34,8 @@ from darkhorses.simulator.rng import normal, pick, stream, uniform_stream
 EPOCH = dt.date(1988, 1, 1)
 RACE_BASE = 20_000_000
 RACES_PER_DAY_MAX = 100
+LONG_RACE_BASE = 10_000_000_000
+"""Race ids of 11 digits from :data:`~darkhorses.simulator.habits.LONG_IDS_FROM`, as the API's are."""
 LONDON = ZoneInfo("Europe/London")
 
 # Share of the winner's prize paid to each place.
@@ -138,18 +141,21 @@ class Race:
 
 
 def race_id_for(day: dt.date, seq: int) -> str:
-    return f"rac_{RACE_BASE + (day - EPOCH).days * RACES_PER_DAY_MAX + seq}"
+    base = LONG_RACE_BASE if day >= LONG_IDS_FROM else RACE_BASE
+    return f"rac_{base + (day - EPOCH).days * RACES_PER_DAY_MAX + seq}"
 
 
 def race_id_parts(race_id: str) -> tuple[dt.date, int] | None:
     """The date and sequence number a race id encodes (None when it cannot be ours)."""
     if not race_id.startswith("rac_") or not race_id[4:].isdigit():
         return None
-    offset = int(race_id[4:]) - RACE_BASE
+    number = int(race_id[4:])
+    offset = number - (LONG_RACE_BASE if number >= LONG_RACE_BASE else RACE_BASE)
     if offset < 0:
         return None
     days, seq = divmod(offset, RACES_PER_DAY_MAX)
-    return EPOCH + dt.timedelta(days=days), seq
+    day = EPOCH + dt.timedelta(days=days)
+    return (day, seq) if (day >= LONG_IDS_FROM) == (number >= LONG_RACE_BASE) else None
 
 
 # -- planning --------------------------------------------------------------------------------------
@@ -543,7 +549,8 @@ def _result(uniform, race: Race, runners: list[Entry]) -> None:
         e.prize = round(race.prize * PLACE_SHARES[i], 2)
     if race.course.domestic:
         for e in runners:
-            e.bsp = round(sp_decimal(e.step) * math.exp(0.05 + 0.15 * normal(uniform())), 2)
+            # an exchange price is never below 1.01
+            e.bsp = max(1.01, round(sp_decimal(e.step) * math.exp(0.05 + 0.15 * normal(uniform())), 2))
     order = {id(e): rank for rank, e in enumerate(finishers + fallers)}
     race.entries.sort(key=lambda e: order.get(id(e), len(order)))
 

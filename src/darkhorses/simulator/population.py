@@ -1,7 +1,8 @@
 """The people and horses of the synthetic world, each generated on demand from its id.
 
 Horses come in foal-year cohorts. A horse's number encodes its cohort and index
-(``hrs_<10_000_000 + (year - 1965) * 100_000 + index>``), so any id can be turned back into the
+(``hrs_<10_000_000 + (year - 1965) * 100_000 + index>``, with a base of 17_000_000_000 from the
+2024 cohort on: the API's ids grew to 11 digits), so any id can be turned back into the
 horse without a stored database, and a sire/dam/damsire id (``sir_N``/``dam_N``/``dsi_N``) is the
 horse ``hrs_N``. The first indices of a cohort are the colts that go to stud and the fillies that
 become broodmares; so every pedigree is made of real horses of the same world.
@@ -25,12 +26,14 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from darkhorses.simulator import names
+from darkhorses.simulator.habits import LONG_ID_COHORT
 from darkhorses.simulator.rng import Uniform, between, entity_uniform, mix64, normal, pick, stream
 
 
 FIRST_COHORT = 1965
 COHORT_SIZE = 9000
 HORSE_BASE = 10_000_000
+LONG_HORSE_BASE = 17_000_000_000
 COHORT_STRIDE = 100_000
 STALLIONS = 60
 MARES_END = 2400
@@ -57,17 +60,17 @@ def _weighted(rng_value: float, table: tuple[tuple[str, float], ...]) -> str:
 
 
 def horse_number(year: int, index: int) -> int:
-    """The number behind ``hrs_N`` for a cohort and index."""
-    return HORSE_BASE + (year - FIRST_COHORT) * COHORT_STRIDE + index
+    """The number behind ``hrs_N`` for a cohort and index (11 digits from :data:`LONG_ID_COHORT`)."""
+    return (LONG_HORSE_BASE if year >= LONG_ID_COHORT else HORSE_BASE) + (year - FIRST_COHORT) * COHORT_STRIDE + index
 
 
 def split_horse_number(num: int) -> tuple[int, int] | None:
     """Cohort year and index of a horse number, or None when no such horse can exist."""
-    offset = num - HORSE_BASE
+    offset = num - (LONG_HORSE_BASE if num >= LONG_HORSE_BASE else HORSE_BASE)
     if offset < 0:
         return None
     cohort, index = divmod(offset, COHORT_STRIDE)
-    if index >= COHORT_SIZE:
+    if index >= COHORT_SIZE or (FIRST_COHORT + cohort >= LONG_ID_COHORT) != (num >= LONG_HORSE_BASE):
         return None
     return FIRST_COHORT + cohort, index
 
@@ -232,8 +235,8 @@ class Population:
         is a uniform split into several decisions (a uniform below ``p`` divided by ``p`` is
         again uniform).
         """
-        year, index = divmod(num - HORSE_BASE, COHORT_STRIDE)
-        bits = self.bits(FIRST_COHORT + year)[index]
+        year, index = split_horse_number(num) or (FIRST_COHORT, 0)
+        bits = self.bits(year)[index]
         u, v = (bits & 0xFFFFFFFF) / 4294967296.0, (bits >> 32) / 4294967296.0
         if index < STALLIONS:
             code, female = FLAT, False

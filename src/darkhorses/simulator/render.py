@@ -5,6 +5,9 @@ carry ``race_status`` and result runners ``bsp``. ``2025`` is what the recorded 
 ``""`` instead of ``null`` and neither of the two newer fields. Required non-nullable strings are
 ``""`` (or ``"-"``/``"–"`` for ratings) in both.
 
+Both dialects also carry the habits of real bodies (:mod:`~darkhorses.simulator.habits`): 2025
+markers in some 2026 bodies, ``"None"`` strings, results that blank ratings, unknown fields.
+
 Words (comments, spotlights, verdicts) and bookmaker prices come from a stream keyed by the
 race, so they are stable but cost nothing until a racecard is actually rendered.
 """
@@ -19,6 +22,7 @@ from typing import Any
 from darkhorses.simulator.contract import encode
 from darkhorses.simulator.courses import CURRENCY
 from darkhorses.simulator.day import Entry, Race
+from darkhorses.simulator.habits import Habits, marker_dialect, race_habits
 from darkhorses.simulator.population import Horse, Identity, Population
 from darkhorses.simulator.racing import (
     BOOKMAKERS, EXCHANGE, LADDER, LADDER_DECIMAL_TEXT, LADDER_FRACTION_TEXT, METRES_PER_YARD,
@@ -83,6 +87,7 @@ def racecard_pro(pop: Population, race: Race, dialect: str) -> bytes:
     like result bodies (see below), and spliced into each runner's dumped object, as the runners
     are into the race's: the bytes are those of dumping the whole object (a test checks it), in
     two thirds of the time."""
+    sent_as, dialect = dialect, marker_dialect(pop.seed, race.race_id, dialect)
     m = _missing(dialect)
     rng = stream(pop.seed, "text", race.race_id)
     domestic = race.course.domestic
@@ -129,7 +134,7 @@ def racecard_pro(pop: Population, race: Race, dialect: str) -> bytes:
         "betting_forecast": _or_missing(", ".join(
             f"{fraction_text(e.step)} {e.horse.name}" for e in forecast[:8]) if domestic else "", dialect),
     }
-    if dialect == "2026":
+    if sent_as == "2026":
         body["race_status"] = "Abandoned" if race.abandoned else m
     runners = b",".join(_runner_pro(pop, race, e, rng, dialect) for e in entries)
     return encode(body).replace(b'"runners":[]', b'"runners":[' + runners + b"]", 1)
@@ -176,7 +181,7 @@ def _runner_pro(pop: Population, race: Race, e: Entry, rng: random.Random, diale
         "trainer_id": e.trainer.id,
         "trainer_location": _or_missing(e.trainer.location, dialect),
         "trainer_14_days": {"runs": str(runs), "wins": str(wins),
-                            "percent": str(round(100 * wins / runs)) if runs else "0"},
+                            "percent": str(round(100 * wins / runs)) if runs else "None"},
         "owner": e.owner.name,
         "owner_id": e.owner.id,
         "prev_trainers": [{"trainer": p.name, "trainer_id": p.id, "change_date": d.isoformat()}
@@ -289,10 +294,12 @@ def _json_text(value: str | None) -> str:
 def result(pop: Population, race: Race, dialect: str) -> bytes:
     """A ``Result``/``ResultStandard`` object as JSON: the race as run, runners in finishing order."""
     rng = stream(pop.seed, "result-text", race.race_id)
+    habits = race_habits(pop.seed, race.race_id)
+    sent_as, dialect = dialect, marker_dialect(pop.seed, race.race_id, dialect)
     region = race.region
     runners = race.runners
     furlongs = round(race.yards / YARDS_PER_FURLONG)
-    runner_texts = ",".join([_result_runner(pop, race, e, rng, dialect) for e in runners])
+    runner_texts = ",".join([_result_runner(pop, race, e, rng, sent_as, habits) for e in runners])
     tote = (_tote(race, runners, rng, CURRENCY[region], dialect) if race.course.domestic else
             (_missing(dialect),) * 6)
     tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta = map(_json_text, tote)
@@ -316,9 +323,12 @@ def result(pop: Population, race: Race, dialect: str) -> bytes:
         f'"winning_time_detail":"{winning_time_detail(race.winning_time, race.standard_time)}",'
         f'"comments":{_json_text(_or_missing("", dialect))},"non_runners":{non_runners},'
         f'"tote_win":{tote_win},"tote_pl":{tote_pl},"tote_ex":{tote_ex},"tote_csf":{tote_csf},'
-        f'"tote_tricast":{tote_tricast},"tote_trifecta":{tote_trifecta}}}'
+        f'"tote_tricast":{tote_tricast},"tote_trifecta":{tote_trifecta}'
     )
-    return text.encode("utf-8")
+    if habits.extra_fields:  # fields some mid-2025 bodies carried, outside the schema
+        text += (f',"_id":"{race.race_id[4:]:0>24}","actual_off":"{twelve_hour(race.off.hour, race.off.minute)}",'
+                 f'"ran":"{len(runners)}"')
+    return (text + "}").encode("utf-8")
 
 
 def _tote(race: Race, runners: list[Entry], rng: random.Random, symbol: str,
@@ -344,7 +354,7 @@ def _tote(race: Race, runners: list[Entry], rng: random.Random, symbol: str,
     )
 
 
-def _result_runner(pop: Population, race: Race, e: Entry, rng: random.Random, dialect: str) -> str:
+def _result_runner(pop: Population, race: Race, e: Entry, rng: random.Random, dialect: str, habits: Habits) -> str:
     """One runner of a result as JSON text."""
     horse = e.horse
     sire, dam, damsire = _pedigree(pop, horse)
@@ -362,8 +372,9 @@ def _result_runner(pop: Population, race: Race, e: Entry, rng: random.Random, di
     btn = lengths_text(e.btn) if finished and e.btn is not None else DASH
     ovr_btn = lengths_text(e.ovr_btn) if finished and e.ovr_btn is not None else DASH
     time = race_time_text(e.time) if finished and e.time is not None else DASH
-    rpr = _rating(e.race_rpr if finished else None, EN_DASH)
-    tsr = _rating(e.tsr if finished else None, EN_DASH)
+    rated = finished and not habits.blanked_ratings
+    rpr = _rating(e.race_rpr if rated else None, EN_DASH)
+    tsr = _rating(e.tsr if rated else None, EN_DASH)
     prize = result_prize_text(e.prize, race.region) if e.prize else ""
     sire_name, sire_id = (quote(sire.display_name), f"sir_{sire.num}") if sire else ('""', "")
     dam_name, dam_id = (quote(dam.display_name), f"dam_{dam.num}") if dam else ('""', "")
@@ -380,6 +391,10 @@ def _result_runner(pop: Population, race: Race, e: Entry, rng: random.Random, di
         f'"damsire":{damsire_name},"damsire_id":"{damsire_id}","comment":{quote(comment)},'
         f'"silk_url":"https://silks.darkhorses.invalid/{owner.id}.svg"'
     )
+    if habits.extra_fields:
+        grandsire = pop.identity(sire.sire) if sire is not None and sire.sire is not None else None
+        text += (f',"grandsire":{quote(grandsire.display_name)},"grandsire_id":"gsi_{grandsire.num}"' if grandsire
+                 else ',"grandsire":"","grandsire_id":""')
     if dialect == "2026":
         return f'{text},"bsp":{_json_text(f"{e.bsp:.2f}" if e.bsp is not None else None)}}}'
     return text + "}"
