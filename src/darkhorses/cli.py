@@ -200,11 +200,10 @@ def populate(
         for heading in ("table", "category", "rows", "last computed", "columns filled", "least filled"):
             view.add_column(heading, justify="left" if heading in {"table", "category", "least filled"} else "right")
         for entry in status(engine):
-            least = min(entry.fill.items(), key=lambda item: item[1], default=None)
-            full = sum(1 for share in entry.fill.values() if share > 0)
+            least = entry.least_filled()
             view.add_row(entry.table, entry.category, str(entry.rows),
                          entry.last_computed.strftime("%Y-%m-%d %H:%M") if entry.last_computed else "-",
-                         f"{full}/{len(entry.fill)}", f"{least[0]} {least[1]:.0%}" if least else "-")
+                         f"{len(entry.filled())}/{len(entry.fill)}", f"{least[0]} {least[1]:.1%}" if least else "-")
         console.print(view)
         return
     result = run_populate(engine, categories=category or (), tables=table or (), as_of=day, test=test)

@@ -33,6 +33,7 @@ def _column_entry(table: Table, name: str) -> dict[str, Any]:
         "api_field": info.get("api_field"),
         "populated_by": info.get("populated_by"),
         "expected_fill": info.get("expected_fill"),
+        "empty_because": info.get("empty_because"),
     }
 
 
@@ -87,7 +88,8 @@ def inventory_markdown(report: dict[str, Any]) -> str:
         "do not edit by hand. `source` says where a value comes from: `api` (read from an API field),",
         "`derived` (parsed or converted from API data), `calculated` (computed by `darkhorses populate`)",
         "or `system` (bookkeeping). `expected fill` is the share of rows that must have a value;",
-        "`darkhorses status` and `darkhorses health` flag a column that falls below it.",
+        "`darkhorses status` and `darkhorses health` flag a column that falls below it, and any column",
+        "of a table with rows that has no value at all unless it gives a reason (`0%`, with the reason).",
         "",
         f"{report['table_count']} tables, {report['column_count']} columns.",
     ]
@@ -98,8 +100,11 @@ def inventory_markdown(report: dict[str, Any]) -> str:
         for column in table["columns"]:
             key = "key" if column["primary_key"] else ("yes" if column["nullable"] else "no")
             expected = column["expected_fill"]
+            fill = None if expected is None else f"{expected:.0%}"
+            if column["empty_because"]:
+                fill = f"{fill}: {column['empty_because']}"
             lines.append("| " + " | ".join(_cell(value) for value in (
                 f"`{column['name']}`", column["type"], key, column["source"], column["endpoint"],
-                column["api_field"], column["populated_by"], None if expected is None else f"{expected:.0%}",
+                column["api_field"], column["populated_by"], fill,
             )) + " |")
     return "\n".join(lines) + "\n"

@@ -138,7 +138,8 @@ def duplicate_natural_keys(connection: Connection, today: dt.date) -> tuple[int,
 
 
 def expected_fills() -> dict[Table, dict[str, float]]:
-    """Columns whose schema ``info`` promises a minimum fill, by table."""
+    """Columns whose schema ``info`` promises a minimum fill, by table (0 for a column that says
+    why it may stay empty, ``empty_because``)."""
     found: dict[Table, dict[str, float]] = {}
     for table in metadata.sorted_tables:
         for column in table.columns:
@@ -148,12 +149,21 @@ def expected_fills() -> dict[Table, dict[str, float]]:
 
 
 def fill_below_expected(connection: Connection, today: dt.date) -> tuple[int, tuple[str, ...]]:
-    """Columns filled in fewer rows than their schema ``expected_fill`` (empty tables are skipped)."""
+    """Columns filled in fewer rows than their schema ``expected_fill``, and columns with no value
+    at all that do not say why they may be empty (``empty_because``). Empty tables are skipped."""
+    expected = expected_fills()
     low = []
-    for table, expected in expected_fills().items():
+    for table in metadata.sorted_tables:
         rows, filled = column_fill(connection, table)
-        low += [f"{table.name}.{name} {filled[name] / rows:.1%} < {share:.0%}"
-                for name, share in expected.items() if rows and filled[name] / rows < share]
+        if not rows:
+            continue
+        promised = expected.get(table, {})
+        for name, count in filled.items():
+            share = promised.get(name)
+            if share is None and not count:
+                low.append(f"{table.name}.{name} empty")
+            elif share is not None and count / rows < share:
+                low.append(f"{table.name}.{name} {count / rows:.1%} < {share:.0%}")
     return len(low), tuple(low[:EXAMPLES])
 
 
@@ -163,7 +173,7 @@ CHECKS: dict[str, tuple[str, Check]] = {
     "missing_results": ("races older than two days without results", races_without_results),
     "orphan_keys": ("rows whose foreign key has no parent", orphan_foreign_keys),
     "duplicate_keys": ("natural keys held by more than one row", duplicate_natural_keys),
-    "fill": ("columns filled below their expected fill", fill_below_expected),
+    "fill": ("columns filled below their expected fill, or empty with no reason given", fill_below_expected),
 }
 
 

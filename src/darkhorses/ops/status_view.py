@@ -61,6 +61,12 @@ def render_status(report: StatusReport, console: Console) -> None:
                   f"without: {horses.without_profile:,} (none found {horses.none:,}, not yet looked up "
                   f"{horses.pending:,})")
 
+    if report.courses_without_coordinates:
+        console.print(f"[yellow]courses without coordinates[/yellow] ({len(report.courses_without_coordinates)}, "
+                      f"not in the shipped list): {', '.join(report.courses_without_coordinates)}")
+    else:
+        console.print("every British and Irish course has coordinates")
+
     checks = _table("data-quality checks", "check", "result", "found", "examples")
     for check in report.checks:
         checks.add_row(check.description, "ok" if check.ok else "[red]FAIL[/red]", f"{check.count:,}",

@@ -20,6 +20,21 @@ class TableStatus:
     last_computed: dt.datetime | None
     fill: dict[str, float]
     """Share of rows (0-1) with a value, for every column ``populate`` writes."""
+    expected: dict[str, float | None]
+    """The share each of those columns must reach to count as filled: its schema ``expected_fill``
+    (0 for a column that says why it may be empty), or None: any value at all."""
+
+    def filled(self) -> list[str]:
+        """Columns at or above their expected fill (an empty table fills none)."""
+        return [name for name, share in self.fill.items() if self.rows and (
+            share > 0 if self.expected[name] is None else share >= self.expected[name])]
+
+    def least_filled(self) -> tuple[str, float] | None:
+        """The emptiest column short of its expected fill, or the emptiest of all when every
+        column is filled (None without columns)."""
+        filled = set(self.filled())
+        short = [(name, share) for name, share in self.fill.items() if name not in filled]
+        return min(short or self.fill.items(), key=lambda item: item[1], default=None)
 
 
 def calculated_columns(columns: list[Column]) -> list[Column]:
@@ -37,5 +52,6 @@ def status(engine: Engine) -> list[TableStatus]:
             ).one()
             rows = int(row[0])
             fill = {c.name: (int(n) / rows if rows else 0.0) for c, n in zip(columns, row[2:], strict=True)}
-            out.append(TableStatus(table.name, job.category, rows, row[1], fill))
+            expected = {c.name: c.info.get("expected_fill") for c in columns}
+            out.append(TableStatus(table.name, job.category, rows, row[1], fill, expected))
     return out
