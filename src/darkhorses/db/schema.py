@@ -91,7 +91,7 @@ def _column(
     }
     if empty_because is not None:
         # A column that may rightly stay empty in a UK and Irish database says why; every other
-        # column of a table with rows must hold at least one value (``quality.empty_columns``).
+        # column of a big enough table must hold a value (``quality.fill_below_expected``).
         info["expected_fill"], info["empty_because"] = 0.0, empty_because
     elif expected_fill is not None:
         # The share of rows that must have a value; ``status`` and ``health`` flag a column whose
@@ -140,6 +140,8 @@ def _both(racecard_field: str, results_field: str) -> str:
 
 # --------------------------------------------------------------------------- reference tables
 
+_COORDINATES_BY = "ingest.coordinates: the shipped list of 91 GB/IRE courses, by normalised course name"
+
 ra_mst_courses = Table(
     "ra_mst_courses",
     metadata,
@@ -147,10 +149,8 @@ ra_mst_courses = Table(
     api("name", Text, COURSES, "courses[].course", nullable=False),
     api("region_code", Text, COURSES, "courses[].region_code"),
     api("region", Text, COURSES, "courses[].region"),
-    derived("latitude", num(10, 8), COURSES, "course-coordinates.csv by normalised courses[].course",
-            by="ingest.reference (shipped list of 91 GB/IRE courses)"),
-    derived("longitude", num(11, 8), COURSES, "course-coordinates.csv by normalised courses[].course",
-            by="ingest.reference (shipped list of 91 GB/IRE courses)"),
+    derived("latitude", num(10, 8), by=_COORDINATES_BY),
+    derived("longitude", num(11, 8), by=_COORDINATES_BY),
     *timestamps(),
 )
 
@@ -275,7 +275,7 @@ def _pedigree_table(name: str, kind: str) -> Table:
         api("id", Text, (RACECARDS, RESULTS, HORSE_PRO), _both(f"{kind}_id", f"{kind}_id"), primary_key=True),
         api("name", Text, (RACECARDS, RESULTS, HORSE_PRO), _both(kind, kind), nullable=False),
         api("region", Text, RACECARDS, f"racecards[].runners[].{kind}_region"),
-        derived("horse_id", Text, (RACECARDS, RESULTS, HORSE_PRO), f"hrs_ + the number of {kind}_id (same number)"),
+        derived("horse_id", Text, by=f"ingest.transform: hrs_ + the number of {kind}_id (the API numbers both alike)"),
         *timestamps(),
         calculated("total_runners", Integer, _PEDIGREE_BY),
         calculated("total_wins", Integer, _PEDIGREE_BY),
@@ -346,6 +346,10 @@ ra_horse_pedigree = Table(
 
 # --------------------------------------------------------------------------- races
 
+_NO_FIELD = "no API field in UK/IRE bodies"
+_NORTH_AMERICA = "the API sends this only for North American races"
+_ABROAD = "the API sends this only for North American and Australian races"
+
 ra_mst_races = Table(
     "ra_mst_races",
     metadata,
@@ -357,7 +361,7 @@ ra_mst_races = Table(
     derived("off_time", Time, (RACECARDS, RESULTS), "24-hour local time of racecards[].off_dt | results[].off_dt"),
     api("off_dt", UTCDateTime, (RACECARDS, RESULTS), "racecards[].off_dt | results[].off_dt", expected_fill=0.99),
     api("race_name", Text, (RACECARDS, RESULTS), "racecards[].race_name | results[].race_name", nullable=False),
-    api("race_number", Integer, None, None, by="no UK/IRE API field", empty_because="the API sends this only for North American and Australian races"),
+    api("race_number", Integer, None, None, by=_NO_FIELD, empty_because=_ABROAD),
     api("distance", Text, RACECARDS, "racecards[].distance"),
     api("distance_round", Text, (RACECARDS, RESULTS), "racecards[].distance_round | results[].dist"),
     derived("distance_f", num(), (RACECARDS, RESULTS), "racecards[].distance_f | results[].dist_f"),
@@ -400,7 +404,7 @@ ra_mst_races = Table(
     api("tip", Text, RACECARDS, "racecards[].tip"),
     api("verdict", Text, RACECARDS, "racecards[].verdict"),
     api("betting_forecast", Text, RACECARDS, "racecards[].betting_forecast"),
-    api("meet_id", Text, None, None, by="no UK/IRE API field", empty_because="the API sends this only for North American and Australian meetings"),
+    api("meet_id", Text, None, None, by=_NO_FIELD, empty_because=_ABROAD),
     derived("time", Time, (RACECARDS, RESULTS), "same as off_time (kept for compatibility)"),
     system("result_updated_at", UTCDateTime, by="ingest.results"),
     *timestamps(),
@@ -454,11 +458,11 @@ ra_mst_runners = Table(
     api("trainer_rtf", Text, RACECARDS, "racecards[].runners[].trainer_rtf"),
     api("trainer_location", Text, RACECARDS, "racecards[].runners[].trainer_location"),
     api("past_results_flags", JSONB, RACECARDS, "racecards[].runners[].past_results_flags"),
-    api("claiming_price_min", Integer, None, None, by="no UK/IRE API field", empty_because="the API sends this only for North American races"),
-    api("claiming_price_max", Integer, None, None, by="no UK/IRE API field", empty_because="the API sends this only for North American races"),
-    api("medication", Text, None, None, by="no UK/IRE API field", empty_because="the API sends this only for North American races"),
-    api("equipment", Text, None, None, by="no UK/IRE API field", empty_because="the API sends this only for North American races"),
-    api("morning_line_odds", Text, None, None, by="no UK/IRE API field", empty_because="the API sends this only for North American races"),
+    api("claiming_price_min", Integer, None, None, by=_NO_FIELD, empty_because=_NORTH_AMERICA),
+    api("claiming_price_max", Integer, None, None, by=_NO_FIELD, empty_because=_NORTH_AMERICA),
+    api("medication", Text, None, None, by=_NO_FIELD, empty_because=_NORTH_AMERICA),
+    api("equipment", Text, None, None, by=_NO_FIELD, empty_because=_NORTH_AMERICA),
+    api("morning_line_odds", Text, None, None, by=_NO_FIELD, empty_because=_NORTH_AMERICA),
     derived("is_non_runner", Boolean, (RACECARDS, RESULTS), 'racecards number == "NR" | absent from results[].runners'),
     derived("is_scratched", Boolean, (RACECARDS, RESULTS), "same as is_non_runner (kept for compatibility)"),
     api("silk_url", Text, (RACECARDS, RESULTS), _both("silk_url", "silk_url")),
@@ -606,8 +610,8 @@ ra_lineage = Table(
 
 
 _OWN_CAREER_EMPTY = (
-    "filled once the ancestor's own races are in the database; they are run years before its "
-    "offspring's, so a short history (the demo's month) has few or none, damsires' least"
+    "filled only for ancestors whose own races are in the database, years before their offspring's "
+    "(a short history such as the demo's month has few, and no damsires)"
 )
 
 

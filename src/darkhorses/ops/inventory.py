@@ -81,6 +81,8 @@ def inventory_markdown(report: dict[str, Any]) -> str:
     Row counts and fill are left out so the page depends on the schema alone and a test can
     prove the committed copy current.
     """
+    from darkhorses.ops.quality import EMPTY_JUDGED_FROM_ROWS  # quality reads fill through this module
+
     lines = [
         "# Tables and columns",
         "",
@@ -89,7 +91,8 @@ def inventory_markdown(report: dict[str, Any]) -> str:
         "`derived` (parsed or converted from API data), `calculated` (computed by `darkhorses populate`)",
         "or `system` (bookkeeping). `expected fill` is the share of rows that must have a value;",
         "`darkhorses status` and `darkhorses health` flag a column that falls below it, and any column",
-        "of a table with rows that has no value at all unless it gives a reason (`0%`, with the reason).",
+        f"with no value at all in a table of {EMPTY_JUDGED_FROM_ROWS:,} rows or more unless it says why (`0%`,",
+        "with the reason).",
         "",
         f"{report['table_count']} tables, {report['column_count']} columns.",
     ]

@@ -4,7 +4,8 @@ Horses come in foal-year cohorts. A horse's number encodes its cohort and index
 (``hrs_<10_000_000 + (year - 1965) * 100_000 + index>``), so any id can be turned back into the
 horse without a stored database, and a sire/dam/damsire id (``sir_N``/``dam_N``/``dsi_N``) is the
 horse ``hrs_N``. The first indices of a cohort are the colts that go to stud and the fillies that
-become broodmares; so every pedigree is made of real horses of the same world.
+become broodmares; so every pedigree is made of real horses of the same world, with racing
+careers of their own (some stallions race on while their first crops do, as dual-purpose sires).
 
 Each cohort also keeps a cheap table of who races where and when (flat or jumps, country of
 training, first and last racing age). Day generation samples runners from that table without
@@ -251,6 +252,7 @@ class Population:
                 # crops (and his daughters' foals) race in the seasons he does.
                 last = first + 4 + int(v / DUAL_PURPOSE * 6)
             else:
+                v = (v - DUAL_PURPOSE) / (1 - DUAL_PURPOSE) if index < STALLIONS else v
                 last = first + (1 + int(v * 3) if index < MARES_END else int(v * 7))
         else:
             first, v = (4, v * 2) if v < 0.5 else (5, v * 2 - 1)
@@ -299,6 +301,8 @@ class Population:
         breed = _weighted((bits >> 44) / (1 << 20), BREED_REGIONS) if train_region in ("GB", "IRE") else train_region
         sire = dam = None
         if year >= FIRST_COHORT + 4:
+            # Parents are drawn from 4 to 18 (sires) and 3 to 15 (dams) years back, the young ones
+            # most often: breeders favour fresh stallions, and a mare's first foals come early.
             sire_year = max(FIRST_COHORT, year - 4 - int(15 * ((more >> 32) % 1024 / 1024) ** 2))
             sire = horse_number(sire_year, int(STALLIONS * ((more >> 8) % 1024 / 1024) ** 2))
             dam_year = max(FIRST_COHORT, year - 3 - int(13 * ((more >> 42) % 1024 / 1024) ** 2))
