@@ -130,7 +130,7 @@ def inventory(
     from rich.table import Table
 
     from darkhorses.db.engine import make_engine
-    from darkhorses.ops.inventory import build_inventory, inventory_markdown
+    from darkhorses.ops.inventory import build_inventory, inventory_markdown, meets_expected_fill
 
     engine = None if schema_only else make_engine(_database_url())
     report = build_inventory(engine)
@@ -143,7 +143,9 @@ def inventory(
         view.add_column(heading, justify="left" if heading == "table" else "right")
     for table in report["tables"]:
         rows = table.get("rows")
-        filled = sum(1 for c in table["columns"] if c.get("non_null")) if rows else None
+        filled = None
+        if rows:  # a column counts at or above its expected fill
+            filled = sum(1 for c in table["columns"] if meets_expected_fill(c["non_null"] / rows, c["expected_fill"]))
         view.add_row(table["name"], str(table["column_count"]), "-" if rows is None else str(rows),
                      "-" if filled is None else f"{filled}/{table['column_count']}")
     Console().print(view)

@@ -70,6 +70,13 @@ def build_inventory(engine: Engine | None = None) -> dict[str, Any]:
     }
 
 
+def meets_expected_fill(share: float, expected: float | None) -> bool:
+    """Whether a column filled in ``share`` (0-1) of its rows counts as filled: at or above its
+    schema ``expected_fill``, or holding any value when the schema promises none (so a column
+    that says why it may stay empty, expected fill 0, always counts)."""
+    return share > 0 if expected is None else share >= expected
+
+
 def _cell(value: object) -> str:
     """A Markdown table cell: pipes escaped (endpoints are written ``a | b``), empty as a dash."""
     return "-" if value in (None, "") else str(value).replace("|", "\\|")

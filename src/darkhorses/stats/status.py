@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Column, func, select
 from sqlalchemy.engine import Engine
 
+from darkhorses.ops.inventory import meets_expected_fill
 from darkhorses.stats.populate import JOBS
 
 
@@ -26,8 +27,8 @@ class TableStatus:
 
     def filled(self) -> list[str]:
         """Columns at or above their expected fill (an empty table fills none)."""
-        return [name for name, share in self.fill.items() if self.rows and (
-            share > 0 if self.expected[name] is None else share >= self.expected[name])]
+        return [name for name, share in self.fill.items()
+                if self.rows and meets_expected_fill(share, self.expected[name])]
 
     def least_filled(self) -> tuple[str, float] | None:
         """The emptiest column short of its expected fill, or the emptiest of all when every
