@@ -100,6 +100,11 @@ def _column(
     return Column(name, type_, *args, info=info, **kwargs)  # type: ignore[arg-type]
 
 
+def written_by_populate(column: Column) -> bool:
+    """Whether ``populate`` writes the column (a statistic or its stamp), rather than a fetch."""
+    return str(column.info.get("populated_by") or "").startswith("stats.")
+
+
 def api(name: str, type_: object, endpoints: Endpoints, field: str | None, *args: object, **kw: object) -> Column:
     """A value read straight from an API field (after cleaning missing markers)."""
     return _column(name, type_, "api", endpoints, field, kw.pop("by", None), *args, **kw)  # type: ignore[arg-type]

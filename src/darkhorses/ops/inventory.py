@@ -98,8 +98,9 @@ def inventory_markdown(report: dict[str, Any]) -> str:
         "`derived` (parsed or converted from API data), `calculated` (computed by `darkhorses populate`)",
         "or `system` (bookkeeping). `expected fill` is the share of rows that must have a value;",
         "`darkhorses status` and `darkhorses health` flag a column that falls below it, and any column",
-        f"with no value at all in a table of {EMPTY_JUDGED_FROM_ROWS:,} rows or more unless it says why (`0%`,",
-        "with the reason).",
+        f"but a statistic with no value at all in a table of {EMPTY_JUDGED_FROM_ROWS:,} rows or more unless it",
+        "says why (`0%`, with the reason); `darkhorses populate --status` counts a statistic filled only",
+        "at or above its expected fill (any value at all when none is given).",
         "",
         f"{report['table_count']} tables, {report['column_count']} columns.",
     ]

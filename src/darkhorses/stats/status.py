@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Column, func, select
 from sqlalchemy.engine import Engine
 
+from darkhorses.db.schema import written_by_populate
 from darkhorses.ops.inventory import meets_expected_fill
 from darkhorses.stats.populate import JOBS
 
@@ -39,7 +40,7 @@ class TableStatus:
 
 
 def calculated_columns(columns: list[Column]) -> list[Column]:
-    return [c for c in columns if str(c.info.get("populated_by", "")).startswith("stats.")]
+    return [c for c in columns if written_by_populate(c)]
 
 
 def status(engine: Engine) -> list[TableStatus]:
