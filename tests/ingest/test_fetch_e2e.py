@@ -230,13 +230,15 @@ async def test_the_columns_the_api_never_fills_are_filled_by_the_pipeline(engine
     daily, _ = await _fetch(app, settings, engine, mode="daily", racecard_days=1)
     assert backfill.success and daily.success
     with engine.connect() as connection:
-        courses = connection.execute(select(ra_mst_courses.c.name, ra_mst_courses.c.latitude, ra_mst_courses.c.longitude)
-                                     .where(ra_mst_courses.c.region_code.in_(("gb", "ire")))).all()
+        courses = connection.execute(
+            select(ra_mst_courses.c.name, ra_mst_courses.c.latitude, ra_mst_courses.c.longitude)
+            .where(ra_mst_courses.c.region_code.in_(("gb", "ire")))).all()
         sires = connection.execute(select(ra_mst_sires.c.id, ra_mst_sires.c.horse_id)).all()
         ages = connection.execute(select(ra_mst_horses.c.dob, ra_mst_horses.c.age)
                                   .where(ra_mst_horses.c.dob.is_not(None))).all()
-        stamps = connection.execute(select(ra_mst_races.c.has_result.is_(True), func.count(ra_mst_races.c.result_updated_at),
-                                           func.count()).group_by(ra_mst_races.c.has_result.is_(True))).all()
+        resulted = ra_mst_races.c.has_result.is_(True)
+        stamps = {row[0]: row[1:] for row in connection.execute(
+            select(resulted, func.count(ra_mst_races.c.result_updated_at), func.count()).group_by(resulted))}
         runner_stamps = connection.execute(
             select(func.count(ra_mst_runners.c.result_updated_at), func.count())
             .select_from(ra_mst_runners.join(ra_mst_races, ra_mst_races.c.id == ra_mst_runners.c.race_id))
@@ -244,14 +246,14 @@ async def test_the_columns_the_api_never_fills_are_filled_by_the_pipeline(engine
         wind = connection.scalar(select(func.count()).where(ra_mst_runners.c.wind_surgery == "w"))
         comments = connection.scalar(select(func.count(ra_mst_races.c.comments)))
         log = connection.execute(select(ra_collection_metadata)).mappings().all()
-        tracked = dict(connection.execute(select(ra_metadata_tracking.c.table_name, ra_metadata_tracking.c.record_count)).all())
+        tracked = dict(connection.execute(
+            select(ra_metadata_tracking.c.table_name, ra_metadata_tracking.c.record_count)).all())
         runs = connection.scalars(select(dh_runs.c.id).order_by(dh_runs.c.id)).all()
 
     assert len(courses) > 80 and all(lat is not None and lon is not None for _, lat, lon in courses)
     assert sires and all(horse_id == "hrs_" + sire_id.removeprefix("sir_") for sire_id, horse_id in sires)
     assert ages and all(age == TODAY.year - dob.year for dob, age in ages)
-    assert {resulted: stamped == (total if resulted else 0) for resulted, stamped, total in stamps} == {
-        True: True, False: True}
+    assert stamps[True][0] == stamps[True][1] > 0 and stamps[False][0] == 0 < stamps[False][1]  # cards ahead
     assert runner_stamps[0] == runner_stamps[1] > 0
     assert wind > 0 and comments > 0
 

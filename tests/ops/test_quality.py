@@ -57,7 +57,8 @@ def test_duplicate_natural_keys(seeded: Engine) -> None:
 def test_fill_below_the_schema_expectation(seeded: Engine) -> None:
     assert expected_fills()[ra_mst_runners] == {
         "jockey_id": 0.9, "trainer_id": 0.99,
-        **dict.fromkeys(("claiming_price_min", "claiming_price_max", "medication", "equipment", "morning_line_odds"), 0.0),
+        **dict.fromkeys(("claiming_price_min", "claiming_price_max", "medication", "equipment",
+                         "morning_line_odds"), 0.0),
     }
     with seeded.begin() as connection:
         connection.execute(update(ra_mst_runners).where(ra_mst_runners.c.horse_id == "hrs_3").values(trainer_id=None,

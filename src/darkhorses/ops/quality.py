@@ -167,7 +167,8 @@ def fill_below_expected(connection: Connection, today: dt.date) -> tuple[int, tu
         promised = expected.get(table, {})
         for name, count in filled.items():
             share = promised.get(name)
-            if share is None and not count and rows >= EMPTY_JUDGED_FROM_ROWS and not written_by_populate(table.c[name]):
+            judged = rows >= EMPTY_JUDGED_FROM_ROWS and not written_by_populate(table.c[name])
+            if share is None and not count and judged:
                 low.append(f"{table.name}.{name} empty")
             elif share is not None and count / rows < share:
                 low.append(f"{table.name}.{name} {count / rows:.1%} < {share:.0%}")

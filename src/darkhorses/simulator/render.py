@@ -46,7 +46,8 @@ _SPOTLIGHT = ("{name} ran well last time and is of obvious interest.",
               "{name} is lightly raced and open to improvement.")
 _STEWARDS = ("Stewards' Enquiry: {jockey} two-day ban: used whip above the permitted level",
              "Stewards' Enquiry: {jockey} caution: careless riding",
-             "The Stewards held an enquiry into interference approaching the final furlong; the placings remain unaltered",
+             "The Stewards held an enquiry into interference approaching the final furlong; "
+             "the placings remain unaltered",
              "{horse} was routinely tested",
              "Vet reported {horse} lost a shoe")
 _STABLE = ("We think a lot of him and he has done nothing wrong at home.",
