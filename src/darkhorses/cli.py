@@ -132,7 +132,7 @@ def inventory(
     from rich.table import Table
 
     from darkhorses.db.engine import make_engine
-    from darkhorses.ops.inventory import build_inventory, inventory_markdown
+    from darkhorses.ops.inventory import build_inventory, inventory_markdown, meets_expected_fill
 
     engine = None if schema_only else make_engine(_database_url())
     report = build_inventory(engine)
@@ -145,7 +145,9 @@ def inventory(
         view.add_column(heading, justify="left" if heading == "table" else "right")
     for table in report["tables"]:
         rows = table.get("rows")
-        filled = sum(1 for c in table["columns"] if c.get("non_null")) if rows else None
+        filled = None
+        if rows:  # a column counts at or above its expected fill
+            filled = sum(1 for c in table["columns"] if meets_expected_fill(c["non_null"] / rows, c["expected_fill"]))
         view.add_row(table["name"], str(table["column_count"]), "-" if rows is None else str(rows),
                      "-" if filled is None else f"{filled}/{table['column_count']}")
     Console().print(view)
@@ -204,11 +206,10 @@ def populate(
         for heading in ("table", "category", "rows", "last computed", "columns filled", "least filled"):
             view.add_column(heading, justify="left" if heading in {"table", "category", "least filled"} else "right")
         for entry in status(engine):
-            least = min(entry.fill.items(), key=lambda item: item[1], default=None)
-            full = sum(1 for share in entry.fill.values() if share > 0)
+            least = entry.least_filled()
             view.add_row(entry.table, entry.category, str(entry.rows),
                          entry.last_computed.strftime("%Y-%m-%d %H:%M") if entry.last_computed else "-",
-                         f"{full}/{len(entry.fill)}", f"{least[0]} {least[1]:.0%}" if least else "-")
+                         f"{len(entry.filled())}/{len(entry.fill)}", f"{least[0]} {least[1]:.1%}" if least else "-")
         console.print(view)
         return
     with watch_populate(load_settings(), engine) if not test else contextlib.nullcontext():

@@ -30,8 +30,7 @@ class DemoResult:
     run_files: tuple[Path, ...]
 
 
-async def _run(settings: Settings, days: int, seed: int) -> DemoResult:
-    today = london_today()
+async def _run(settings: Settings, days: int, seed: int, today: dt.date) -> DemoResult:
     app = create_app(SimulatorConfig(seed=seed, today=today))
     demo_settings = settings.model_copy(
         update={"racing_api_username": SecretStr("demo"), "racing_api_password": SecretStr("demo"),
@@ -53,6 +52,9 @@ async def _run(settings: Settings, days: int, seed: int) -> DemoResult:
     return DemoResult(backfill, daily, statistics, (backfill_file, daily_file))
 
 
-def run_demo(settings: Settings, *, days: int = 30, seed: int = 1) -> DemoResult:
-    """Backfill ``days`` days from the simulator, run a daily sync, then compute the statistics."""
-    return asyncio.run(_run(settings, days, seed))
+def run_demo(settings: Settings, *, days: int = 30, seed: int = 1, today: dt.date | None = None) -> DemoResult:
+    """Backfill ``days`` days from the simulator, run a daily sync, then compute the statistics.
+
+    ``today`` (default: today in London) pins the simulated calendar, so a test sees one world.
+    """
+    return asyncio.run(_run(settings, days, seed, today or london_today()))

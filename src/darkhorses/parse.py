@@ -636,3 +636,23 @@ def sex_word(value: Raw) -> str | None:
     """The racecard's word (``"gelding"``) for a results code (``"G"``) or a word."""
     code = sex_code(value)
     return SEX_NAMES[code] if code else None
+
+
+# --------------------------------------------------------------------------------------------
+# Pedigree ids
+# --------------------------------------------------------------------------------------------
+
+_PEDIGREE_ID = re.compile(r"(?:sir|dam|dsi)_(?P<number>\d+)")
+
+
+def pedigree_horse_id(value: Raw) -> str | None:
+    """The horse record of a sire, dam or damsire: ``"sir_123"`` -> ``"hrs_123"``.
+
+    The Racing API numbers a stallion's or mare's pedigree ids and horse id alike (CONTRACT.md
+    §5.15: the entity's own racing record is ``/v1/horses/hrs_<same number>``), so the link is
+    by id, never by name. Anything else gives None.
+    """
+    text = blank(value)
+    match = _PEDIGREE_ID.fullmatch(text) if text else None
+    return f"hrs_{match['number']}" if match else None
+

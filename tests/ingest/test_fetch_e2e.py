@@ -14,13 +14,18 @@ from darkhorses.config import Settings, load_settings
 from darkhorses.db.schema import (
     dh_runs,
     dh_work_units,
+    ra_collection_metadata,
+    ra_metadata_tracking,
+    ra_mst_courses,
     ra_mst_horses,
     ra_mst_race_results,
     ra_mst_races,
     ra_mst_runners,
+    ra_mst_sires,
     ra_runner_odds,
 )
 from darkhorses.ingest.controller import FetchOptions, run_fetch
+from darkhorses.ingest.horses import refresh_ages
 from darkhorses.racing_api.archive import read_archive
 from darkhorses.racing_api.limiter import RateLimiter, RateLimits
 from darkhorses.racing_api.retry import RetryPolicy
@@ -232,3 +237,50 @@ async def test_status_finds_every_value_of_the_last_runs_archive(engine: Engine,
     assert {"ra_mst_races", "ra_mst_runners", "ra_mst_race_results", "ra_mst_horses"} <= set(tables)
     assert fidelity.present == fidelity.stored > 10_000, [t.lost_examples for t in fidelity.tables if t.lost]
     assert status.to_json()["fidelity"]["tables"][0]["lost"] == 0
+
+
+async def test_the_columns_the_api_never_fills_are_filled_by_the_pipeline(engine: Engine, tmp_path: Path) -> None:
+    """Coordinates, pedigree links, racing ages, result stamps and the per-table collection log."""
+    settings = _settings(tmp_path, engine)
+    app = _app()
+    backfill, _ = await _fetch(app, settings, engine, mode="backfill", start_date=TODAY - dt.timedelta(days=2),
+                               end_date=TODAY - dt.timedelta(days=1))
+    daily, _ = await _fetch(app, settings, engine, mode="daily", racecard_days=1)
+    assert backfill.success and daily.success
+    with engine.connect() as connection:
+        courses = connection.execute(
+            select(ra_mst_courses.c.name, ra_mst_courses.c.latitude, ra_mst_courses.c.longitude)
+            .where(ra_mst_courses.c.region_code.in_(("gb", "ire")))).all()
+        sires = connection.execute(select(ra_mst_sires.c.id, ra_mst_sires.c.horse_id)).all()
+        ages = connection.execute(select(ra_mst_horses.c.dob, ra_mst_horses.c.age)
+                                  .where(ra_mst_horses.c.dob.is_not(None))).all()
+        resulted = ra_mst_races.c.has_result.is_(True)
+        stamps = {row[0]: row[1:] for row in connection.execute(
+            select(resulted, func.count(ra_mst_races.c.result_updated_at), func.count()).group_by(resulted))}
+        runner_stamps = connection.execute(
+            select(func.count(ra_mst_runners.c.result_updated_at), func.count())
+            .select_from(ra_mst_runners.join(ra_mst_races, ra_mst_races.c.id == ra_mst_runners.c.race_id))
+            .where(ra_mst_races.c.has_result.is_(True))).one()
+        wind = connection.scalar(select(func.count()).where(ra_mst_runners.c.wind_surgery == "w"))
+        comments = connection.scalar(select(func.count(ra_mst_races.c.comments)))
+        log = connection.execute(select(ra_collection_metadata)).mappings().all()
+        tracked = dict(connection.execute(
+            select(ra_metadata_tracking.c.table_name, ra_metadata_tracking.c.record_count)).all())
+        runs = connection.scalars(select(dh_runs.c.id).order_by(dh_runs.c.id)).all()
+
+    assert len(courses) > 80 and all(lat is not None and lon is not None for _, lat, lon in courses)
+    assert sires and all(horse_id == "hrs_" + sire_id.removeprefix("sir_") for sire_id, horse_id in sires)
+    assert ages and all(age == TODAY.year - dob.year for dob, age in ages)
+    assert stamps[True][0] == stamps[True][1] > 0 and stamps[False][0] == 0 < stamps[False][1]  # cards ahead
+    assert runner_stamps[0] == runner_stamps[1] > 0
+    assert wind > 0 and comments > 0
+
+    assert {row["metadata"]["run_id"] for row in log} == set(runs)
+    assert all(row["status"] == "success" and row["operation"] in ("fetch backfill", "fetch daily") for row in log)
+    for table, count in tracked.items():  # new rows add up, run by run, to what the table holds
+        assert sum(row["records_inserted"] for row in log if row["table_name"] == table) == count, table
+    assert tracked["ra_mst_races"] == _count(engine, ra_mst_races)
+
+    with engine.begin() as connection:  # the first run of next year: every horse a year older
+        assert refresh_ages(connection, dt.date(TODAY.year + 1, 1, 1)) == len(ages)
+        assert refresh_ages(connection, dt.date(TODAY.year + 1, 6, 30)) == 0

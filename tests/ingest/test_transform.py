@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -90,7 +91,11 @@ def test_racecard_runner_horse_and_parents() -> None:
     assert (horse["name"], horse["region"], horse["breeder"], horse["sire_id"]) == (
         "Border Gem", "gb", "T C Dawson", "sir_5384960",
     )
-    assert _one(batch.upserts["ra_mst_sires"], id="sir_5384960") == {"id": "sir_5384960", "name": "Gemix", "region": "fr"}
+    # a sire's own horse record has the same number (CONTRACT.md §5.15): linked by id, never by name
+    assert _one(batch.upserts["ra_mst_sires"], id="sir_5384960") == {
+        "id": "sir_5384960", "name": "Gemix", "region": "fr", "horse_id": "hrs_5384960"}
+    assert all(row["horse_id"] == "hrs_" + row["id"][4:]
+               for table in ("ra_mst_sires", "ra_mst_dams", "ra_mst_damsires") for row in batch.upserts[table])
     assert _one(batch.upserts["ra_mst_trainers"], id="trn_11763", location="Brompton Regis, Somerset")
     assert batch.stubs["ra_mst_courses"][0]["region_code"] == "gb"
 
@@ -204,6 +209,7 @@ def test_horse_profile() -> None:
     assert (horse["profile_source"], horse["enriched_at"]) == ("pro", now)
     pedigree = batch.upserts["ra_horse_pedigree"][0]
     assert (pedigree["sire"], pedigree["dam_id"], pedigree["damsire"]) == ("Stowaway", "dam_3194996", "Thatching")
+    assert _one(batch.upserts["ra_mst_damsires"], id="dsi_2117444")["horse_id"] == "hrs_2117444"
     assert _one(batch.upserts["ra_mst_damsires"], id="dsi_2117444")["region"] == "gb"
     missing = horse_profile_rows("hrs_1", None, "none", now)
     assert missing.updates["ra_mst_horses"] == [{"id": "hrs_1", "profile_source": "none", "enriched_at": now}]
@@ -212,6 +218,8 @@ def test_horse_profile() -> None:
 def test_reference_rows() -> None:
     courses = course_rows(Course.model_validate(c) for c in _body("courses.json")["courses"])  # type: ignore[index]
     assert courses.upserts["ra_mst_courses"][0]["region_code"] in {"gb", "ire"}
+    aintree = _one(courses.upserts["ra_mst_courses"], name="Aintree")
+    assert (aintree["latitude"], aintree["longitude"]) == (Decimal("53.4766"), Decimal("-2.9463"))
     regions = region_rows(Region.model_validate(r) for r in _body("regions.json"))  # type: ignore[union-attr]
     assert all(r["code"] == r["code"].lower() for r in regions.upserts["ra_mst_regions"])
 

@@ -36,7 +36,8 @@ def test_status_json_and_tables(seeded: Engine, monkeypatch: pytest.MonkeyPatch)
     shown = runner.invoke(app, ["status"], terminal_width=200)
     assert shown.exit_code == 0, shown.stderr
     for text in ("latest race date: 2025-10-21", "work ledger", "last runs", "data-quality checks",
-                 "horses with a profile: 2 (pro 1, standard 1); without: 1"):
+                 "horses with a profile: 2 (pro 1, standard 1); without: 1",
+                 "every British and Irish course has coordinates"):
         assert text in shown.stdout
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
-from darkhorses.db.schema import ra_mst_races, ra_mst_runners
-from darkhorses.ops.quality import CHECKS, expected_fills, run_checks
+from darkhorses.db.schema import ra_collection_metadata, ra_mst_jockeys, ra_mst_races, ra_mst_regions, ra_mst_runners
+from darkhorses.ops.quality import CHECKS, EMPTY_JUDGED_FROM_ROWS, expected_fills, run_checks
 
 from .conftest import CARD, RESULTED, TODAY, _race, add_rows, recreate_unconstrained
 
@@ -54,12 +55,29 @@ def test_duplicate_natural_keys(seeded: Engine) -> None:
 
 
 def test_fill_below_the_schema_expectation(seeded: Engine) -> None:
-    assert expected_fills()[ra_mst_runners] == {"jockey_id": 0.9, "trainer_id": 0.99}
+    assert expected_fills()[ra_mst_runners] == {
+        "jockey_id": 0.9, "trainer_id": 0.99,
+        **dict.fromkeys(("claiming_price_min", "claiming_price_max", "medication", "equipment",
+                         "morning_line_odds"), 0.0),
+    }
     with seeded.begin() as connection:
         connection.execute(update(ra_mst_runners).where(ra_mst_runners.c.horse_id == "hrs_3").values(trainer_id=None,
                                                                                                      jockey_id=None))
     assert _found(seeded)["fill"] == (2, ("ra_mst_runners.jockey_id 80.0% < 90%",
                                           "ra_mst_runners.trainer_id 80.0% < 99%"))
+
+
+def test_a_column_with_no_value_must_say_why(seeded: Engine) -> None:
+    """In a table big enough to judge, an empty column fails unless the schema gives a reason."""
+    add_rows(seeded, ra_mst_regions, [{"code": f"x{n}"} for n in range(EMPTY_JUDGED_FROM_ROWS)])
+    add_rows(seeded, ra_collection_metadata, [  # no error_message or records_skipped: both say why
+        {"id": uuid.uuid4(), "table_name": "ra_mst_races", "operation": "fetch daily", "records_processed": 1,
+         "records_inserted": 1, "records_updated": 0, "status": "success", "metadata": {"run_id": n}}
+        for n in range(EMPTY_JUDGED_FROM_ROWS)])
+    assert ra_collection_metadata.c.error_message.info["empty_because"] == "filled only when a run fails"
+    # statistics not yet computed are populate --status's business, not a lost field
+    add_rows(seeded, ra_mst_jockeys, [{"id": f"jky_x{n}", "name": f"J {n}"} for n in range(EMPTY_JUDGED_FROM_ROWS)])
+    assert _found(seeded)["fill"] == (1, ("ra_mst_regions.name empty",))
 
 
 def test_empty_database_passes(engine: Engine) -> None:

@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy.engine import Engine
 
+from darkhorses.db.schema import ra_mst_courses
 from darkhorses.errors import DatabaseError
 from darkhorses.ops.status import Enrichment, FailedUnit, JobLedger, build_status
 
-from .conftest import NOW, TODAY, add_failed_unit, add_run
+from .conftest import NOW, TODAY, add_failed_unit, add_rows, add_run
 
 
 def test_status_of_the_seeded_database(seeded: Engine) -> None:
@@ -59,3 +60,12 @@ def test_a_database_without_the_schema_is_one_line(empty_engine: Engine) -> None
     with pytest.raises(DatabaseError, match="has no DarkHorses tables; run `darkhorses db upgrade` first"):
         build_status(empty_engine)
 
+
+
+def test_british_and_irish_courses_without_coordinates_are_named(seeded: Engine) -> None:
+    add_rows(seeded, ra_mst_courses, [
+        {"id": "crs_2", "name": "Newtown Park", "region_code": "gb"},
+        {"id": "crs_3", "name": "Aintree", "region_code": "gb", "latitude": 53.4766, "longitude": -2.9463},
+        {"id": "crs_4", "name": "Chantilly", "region_code": "fr"},
+    ])
+    assert build_status(seeded, now=NOW).courses_without_coordinates == ("Newtown Park",)

@@ -22,7 +22,7 @@ from darkhorses.errors import ConfigError
 from darkhorses.stats import replace
 from darkhorses.stats.job import Job
 from darkhorses.stats.populate import JOBS, populate, select_jobs
-from darkhorses.stats.status import status
+from darkhorses.stats.status import TableStatus, status
 
 from .conftest import BATCH_TS, D, Racing, build_section_14
 
@@ -122,6 +122,20 @@ def test_status_reports_rows_stamp_and_fill(section_14: Racing) -> None:
     assert sires.fill["class_2_name"] == 1.0 and sires.fill["class_3_name"] == 0.0
     assert set(sires.fill) >= {c.name for c in ra_mst_sires.columns if c.info["source"] == "calculated"}
     assert by_table["ra_lineage"].rows == 0 and by_table["ra_lineage"].last_computed is None
+    # a column counts as filled only at or above its expected fill: class_3_name is empty here
+    assert "class_2_name" in sires.filled() and "class_3_name" not in sires.filled()
+    assert len(sires.filled()) < len(sires.fill) and sires.least_filled() == ("class_3_name", 0.0)
+    ancestors = by_table["ra_sire_stats"]
+    assert ancestors.filled() == [] and ancestors.expected["own_best_position"] == 0.0
+
+
+def test_status_counts_a_column_at_its_expected_fill() -> None:
+    view = TableStatus("t", "c", 10, None, {"a": 0.5, "b": 0.04, "c": 0.0, "d": 0.0},
+                       {"a": 0.9, "b": None, "c": None, "d": 0.0})
+    assert view.filled() == ["b", "d"]  # "a" is below its 90 %, "c" has no value at all
+    assert view.least_filled() == ("c", 0.0)
+    full = TableStatus("t", "c", 10, None, {"a": 1.0, "b": 0.004}, {"a": 0.9, "b": None})
+    assert full.filled() == ["a", "b"] and full.least_filled() == ("b", 0.004)
 
 
 def test_cli_populate_and_status(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

@@ -83,6 +83,7 @@ def _column(
     expected_fill: float | None = None,
     clearable: bool = False,
     fallback: str | None = None,
+    empty_because: str | None = None,
     **kwargs: object,
 ) -> Column:
     eps = (endpoints,) if isinstance(endpoints, str) else tuple(endpoints or ())
@@ -93,7 +94,11 @@ def _column(
         "api_field": field,
         "populated_by": writer,
     }
-    if expected_fill is not None:
+    if empty_because is not None:
+        # A column that may rightly stay empty in a UK and Irish database says why; every other
+        # column of a big enough table must hold a value (``quality.fill_below_expected``).
+        info["expected_fill"], info["empty_because"] = 0.0, empty_because
+    elif expected_fill is not None:
         # The share of rows that must have a value; ``status`` and ``health`` flag a column whose
         # fill falls below it (a transform that silently stopped filling it).
         info["expected_fill"] = expected_fill
@@ -106,6 +111,11 @@ def _column(
         # result's rounded distance stands in for a race with no racecard, never over one).
         info["fallback"] = fallback
     return Column(name, type_, *args, info=info, **kwargs)  # type: ignore[arg-type]
+
+
+def written_by_populate(column: Column) -> bool:
+    """Whether ``populate`` writes the column (a statistic or its stamp), rather than a fetch."""
+    return str(column.info.get("populated_by") or "").startswith("stats.")
 
 
 def api(name: str, type_: object, endpoints: Endpoints, field: str | None, *args: object, **kw: object) -> Column:
@@ -148,6 +158,8 @@ def _both(racecard_field: str, results_field: str) -> str:
 
 # --------------------------------------------------------------------------- reference tables
 
+_COORDINATES_BY = "ingest.coordinates: the shipped list of 91 GB/IRE courses, by normalised course name"
+
 ra_mst_courses = Table(
     "ra_mst_courses",
     metadata,
@@ -155,8 +167,8 @@ ra_mst_courses = Table(
     api("name", Text, COURSES, "courses[].course", nullable=False),
     api("region_code", Text, COURSES, "courses[].region_code"),
     api("region", Text, COURSES, "courses[].region"),
-    derived("latitude", num(10, 8), by="not provided by the API; user-supplied"),
-    derived("longitude", num(11, 8), by="not provided by the API; user-supplied"),
+    derived("latitude", num(10, 8), by=_COORDINATES_BY),
+    derived("longitude", num(11, 8), by=_COORDINATES_BY),
     *timestamps(),
 )
 
@@ -281,7 +293,7 @@ def _pedigree_table(name: str, kind: str) -> Table:
         api("id", Text, (RACECARDS, RESULTS, HORSE_PRO), _both(f"{kind}_id", f"{kind}_id"), primary_key=True),
         api("name", Text, (RACECARDS, RESULTS, HORSE_PRO), _both(kind, kind), nullable=False),
         api("region", Text, RACECARDS, f"racecards[].runners[].{kind}_region"),
-        derived("horse_id", Text, by="not linked by the API (sir_/dam_/dsi_ ids are their own namespace)"),
+        derived("horse_id", Text, by=f"ingest.transform: hrs_ + the number of {kind}_id (the API numbers both alike)"),
         *timestamps(),
         calculated("total_runners", Integer, _PEDIGREE_BY),
         calculated("total_wins", Integer, _PEDIGREE_BY),
@@ -323,7 +335,7 @@ ra_mst_horses = Table(
     api("damsire_id", Text, (HORSE_PRO, RACECARDS, RESULTS), "(pro) damsire_id | " + _both("damsire_id", "damsire_id"),
         ForeignKey("ra_mst_damsires.id")),
     api("dob", Date, (HORSE_PRO, RACECARDS), "(pro) dob | racecards[].runners[].dob"),
-    derived("age", Integer, by="db views: whole years from dob at today's date"),
+    derived("age", Integer, by="ingest.horses: racing age from dob (foal year), refreshed at the end of every fetch"),
     api("sex", Text, (RACECARDS, RESULTS, HORSE_PRO),
         _both("sex", "sex") + " | (pro) sex (a word; the result's code spelt out)", fallback=RESULTS),
     api("sex_code", Text, (HORSE_PRO, RACECARDS, RESULTS),
@@ -354,6 +366,10 @@ ra_horse_pedigree = Table(
 
 # --------------------------------------------------------------------------- races
 
+_NO_FIELD = "no API field in UK/IRE bodies"
+_NORTH_AMERICA = "the API sends this only for North American races"
+_ABROAD = "the API sends this only for North American and Australian races"
+
 ra_mst_races = Table(
     "ra_mst_races",
     metadata,
@@ -366,7 +382,7 @@ ra_mst_races = Table(
             "24-hour local time of racecards[].off_dt | 24-hour local time of results[].off_dt"),
     api("off_dt", UTCDateTime, (RACECARDS, RESULTS), "racecards[].off_dt | results[].off_dt", expected_fill=0.99),
     api("race_name", Text, (RACECARDS, RESULTS), "racecards[].race_name | results[].race_name", nullable=False),
-    api("race_number", Integer, None, None, by="not in UK/IRE payloads"),
+    api("race_number", Integer, None, None, by=_NO_FIELD, empty_because=_ABROAD),
     api("distance", Text, (RACECARDS, RESULTS), "racecards[].distance | results[].dist", fallback=RESULTS),
     api("distance_round", Text, (RACECARDS, RESULTS), "racecards[].distance_round | results[].dist"),
     derived("distance_f", num(), (RACECARDS, RESULTS), "racecards[].distance_f | results[].dist_f"),
@@ -411,7 +427,7 @@ ra_mst_races = Table(
     api("tip", Text, RACECARDS, "racecards[].tip"),
     api("verdict", Text, RACECARDS, "racecards[].verdict"),
     api("betting_forecast", Text, RACECARDS, "racecards[].betting_forecast"),
-    api("meet_id", Text, None, None, by="not in UK/IRE payloads"),
+    api("meet_id", Text, None, None, by=_NO_FIELD, empty_because=_ABROAD),
     derived("time", Time, (RACECARDS, RESULTS), "same as off_time (kept for compatibility)"),
     system("result_updated_at", UTCDateTime, by="ingest.results"),
     *timestamps(),
@@ -469,11 +485,11 @@ ra_mst_runners = Table(
     api("trainer_rtf", Text, RACECARDS, "racecards[].runners[].trainer_rtf"),
     api("trainer_location", Text, RACECARDS, "racecards[].runners[].trainer_location"),
     api("past_results_flags", JSONB, RACECARDS, "racecards[].runners[].past_results_flags"),
-    api("claiming_price_min", Integer, None, None, by="not in UK/IRE payloads"),
-    api("claiming_price_max", Integer, None, None, by="not in UK/IRE payloads"),
-    api("medication", Text, None, None, by="not in UK/IRE payloads"),
-    api("equipment", Text, None, None, by="not in UK/IRE payloads"),
-    api("morning_line_odds", Text, None, None, by="not in UK/IRE payloads"),
+    api("claiming_price_min", Integer, None, None, by=_NO_FIELD, empty_because=_NORTH_AMERICA),
+    api("claiming_price_max", Integer, None, None, by=_NO_FIELD, empty_because=_NORTH_AMERICA),
+    api("medication", Text, None, None, by=_NO_FIELD, empty_because=_NORTH_AMERICA),
+    api("equipment", Text, None, None, by=_NO_FIELD, empty_because=_NORTH_AMERICA),
+    api("morning_line_odds", Text, None, None, by=_NO_FIELD, empty_because=_NORTH_AMERICA),
     derived("is_non_runner", Boolean, (RACECARDS, RESULTS), 'racecards number == "NR" | absent from results[].runners'),
     derived("is_scratched", Boolean, (RACECARDS, RESULTS), "same as is_non_runner (kept for compatibility)"),
     api("silk_url", Text, (RACECARDS, RESULTS), _both("silk_url", "silk_url")),
@@ -614,9 +630,17 @@ ra_lineage = Table(
     derived("ancestor_name", Text, (RACECARDS, RESULTS), "runners[].sire / dam / damsire", by=_LINEAGE_BY),
     derived("ancestor_region", Text, RACECARDS, "racecards[].runners[].sire_region / dam_region / damsire_region",
             by=_LINEAGE_BY),
-    derived("ancestor_dob", Date, HORSE_PRO, "(pro) dob of the ancestor's horse record", by=_LINEAGE_BY),
+    derived("ancestor_dob", Date, HORSE_PRO, "(pro) dob of the ancestor's horse record", by=_LINEAGE_BY,
+            empty_because="filled for ancestors whose own horse record is in the database, i.e. those that "
+                          "raced in its history; a short history (the demo's month) has few"),
     *timestamps(),
     UniqueConstraint("runner_id", "lineage_path"),
+)
+
+
+_OWN_CAREER_EMPTY = (
+    "filled only for ancestors whose own races are in the database, years before their offspring's "
+    "(a short history such as the demo's month has few, and no damsires)"
 )
 
 
@@ -634,10 +658,9 @@ def _ancestor_stats_table(kind: str, offspring: str, count_column: str) -> Table
         calculated("own_race_wins", Integer, _ANCESTOR_BY),
         calculated("own_race_places", Integer, _ANCESTOR_BY),
         calculated("own_total_prize", num(12, 2), _ANCESTOR_BY),
-        calculated("own_best_position", Integer, _ANCESTOR_BY),
-        calculated("own_avg_position", num(5, 2), _ANCESTOR_BY),
-        calculated("own_career_start", Date, _ANCESTOR_BY),
-        calculated("own_career_end", Date, _ANCESTOR_BY),
+        *(calculated(name, type_, _ANCESTOR_BY, empty_because=_OWN_CAREER_EMPTY) for name, type_ in (
+            ("own_best_position", Integer), ("own_avg_position", num(5, 2)),
+            ("own_career_start", Date), ("own_career_end", Date))),
         calculated(count_column, Integer, _ANCESTOR_BY),
         calculated(f"{offspring}_count", Integer, _ANCESTOR_BY),
         calculated(f"{offspring}_runners", Integer, _ANCESTOR_BY),
@@ -761,27 +784,30 @@ ra_entity_combinations = Table(
 
 # --------------------------------------------------------------------------- bookkeeping
 
+_COLLECTION_BY = "ingest.collection"
+
 ra_metadata_tracking = Table(
     "ra_metadata_tracking",
     metadata,
-    system("table_name", Text, primary_key=True),
-    system("last_updated", UTCDateTime),
-    system("record_count", BigInteger),
+    system("table_name", Text, primary_key=True, by=_COLLECTION_BY),
+    system("last_updated", UTCDateTime, by=_COLLECTION_BY),
+    system("record_count", BigInteger, by=_COLLECTION_BY),
 )
 
 ra_collection_metadata = Table(
     "ra_collection_metadata",
     metadata,
-    system("id", Uuid, primary_key=True),
-    system("table_name", Text, nullable=False),
-    system("operation", Text, nullable=False),
-    system("records_processed", Integer),
-    system("records_inserted", Integer),
-    system("records_updated", Integer),
-    system("records_skipped", Integer),
-    system("status", Text, nullable=False),
-    system("error_message", Text),
-    system("metadata", JSONB),
+    system("id", Uuid, primary_key=True, by=_COLLECTION_BY),
+    system("table_name", Text, nullable=False, by=_COLLECTION_BY),
+    system("operation", Text, nullable=False, by=_COLLECTION_BY),
+    system("records_processed", Integer, by=_COLLECTION_BY),
+    system("records_inserted", Integer, by=_COLLECTION_BY),
+    system("records_updated", Integer, by=_COLLECTION_BY),
+    system("records_skipped", Integer, by=_COLLECTION_BY, empty_because=(
+        "not counted per table: records set aside are counted per run (dh_runs.summary, dh_quarantine)")),
+    system("status", Text, nullable=False, by=_COLLECTION_BY),
+    system("error_message", Text, by=_COLLECTION_BY, empty_because="filled only when a run fails"),
+    system("metadata", JSONB, by=_COLLECTION_BY),
     *timestamps(),
     CheckConstraint("status IN ('success', 'partial', 'failed')", name="status"),
 )
@@ -797,7 +823,7 @@ dh_runs = Table(
     system("started_at", UTCDateTime, nullable=False),
     system("finished_at", UTCDateTime),
     system("summary", JSONB),
-    system("error", Text),
+    system("error", Text, empty_because="filled only when a run fails"),
     system("pid", Integer),
     system("host", Text),
     CheckConstraint("status IN ('running', 'succeeded', 'failed', 'interrupted')", name="status"),
@@ -811,7 +837,7 @@ dh_work_units = Table(
     system("partition_key", Text, nullable=False),
     system("status", Text, nullable=False),
     system("attempts", Integer, nullable=False, server_default="0"),
-    system("last_error", Text),
+    system("last_error", Text, empty_because="filled only when a unit fails"),
     system("rows_written", Integer, nullable=False, server_default="0"),
     system("api_calls", Integer, nullable=False, server_default="0"),
     system("run_id", SURROGATE_ID, ForeignKey("dh_runs.id", ondelete="SET NULL")),

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -40,11 +40,11 @@ from darkhorses.config import Settings
 from darkhorses.db.engine import for_writing
 from darkhorses.db.locks import beat, database_lock, lock_holder
 from darkhorses.db.migrate import open_for_writing
-from darkhorses.db.schema import dh_quarantine, dh_runs, metadata, ra_metadata_tracking
-from darkhorses.db.upsert import upsert
+from darkhorses.db.schema import dh_quarantine, dh_runs, ra_metadata_tracking
 from darkhorses.errors import ConfigError, DarkHorsesError
 from darkhorses.ingest import ledger
-from darkhorses.ingest.horses import fetch_horse, unenriched
+from darkhorses.ingest.collection import record_tables
+from darkhorses.ingest.horses import fetch_horse, refresh_ages, unenriched
 from darkhorses.ingest.ledger import Unit
 from darkhorses.ingest.pages import PageReaders, page_readers
 from darkhorses.ingest.racecards import DAYS_AHEAD, FIRST_PRO_RACECARD, fetch_racecards
@@ -459,10 +459,8 @@ def _finish_run(engine: Engine, run_id: int, report: FetchReport) -> None:
                 success=report.success, finished_at=now,
                 summary=report.to_json(), error=report.error)
         )
-        tables = sorted(report.written)
-        counts = {name: connection.scalar(select(func.count()).select_from(metadata.tables[name])) for name in tables}
-        upsert(connection, ra_metadata_tracking,
-               [{"table_name": name, "last_updated": now, "record_count": counts[name]} for name in tables])
+        record_tables(connection, run_id=run_id, mode=report.mode, written=report.written, success=report.success,
+                      error=report.error, now=now)
 
 
 async def run_fetch(
@@ -545,6 +543,8 @@ async def _execute(run: _Run, engine: Engine, units: list[Unit], options: FetchO
             horses = unenriched(connection, TEST_HORSES if options.test else None)
         asked = {u.key for u in retried}  # a horse that just failed again waits for the next run
         await run.run_all([Unit("horses", horse_id) for horse_id in horses if horse_id not in asked])
+    with engine.begin() as connection:
+        refresh_ages(connection, today)
 
 
 def fetch(settings: Settings, options: FetchOptions, **kwargs: Any) -> tuple[FetchReport, Path]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import Integer, cast, extract, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from darkhorses.config import Settings
@@ -18,6 +18,21 @@ from darkhorses.ingest.transform import Batch, horse_profile_rows
 from darkhorses.racing_api.client import RacingApiClient
 from darkhorses.racing_api.errors import NotFound
 from darkhorses.racing_api.models import HorseStandard
+
+
+def refresh_ages(connection: Connection, today: dt.date) -> int:
+    """Set ``ra_mst_horses.age`` to each horse's racing age on ``today``: every horse ages on
+    1 January, so a foal of any month of year Y is 1 from 1 January Y+1 (the foal year decides,
+    not the birthday). One set-based statement touching only rows whose age changes: a run's
+    new horses, and everyone on the first run of a year. Every fetch ends with it."""
+    age = today.year - cast(extract("year", ra_mst_horses.c.dob), Integer)
+    horses = ra_mst_horses.c
+    changed = connection.execute(
+        update(ra_mst_horses)
+        .where(horses.dob.is_not(None), or_(horses.age.is_(None), horses.age != age))
+        .values(age=age, updated_at=func.now())
+    )
+    return changed.rowcount
 
 
 def unenriched(connection: Connection, limit: int | None = None) -> list[str]:

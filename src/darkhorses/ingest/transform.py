@@ -26,6 +26,7 @@ from typing import Any
 from darkhorses import parse
 from darkhorses.db.schema import RESULTS, metadata
 from darkhorses.db.upsert import conflict_key
+from darkhorses.ingest.coordinates import course_coordinates
 from darkhorses.racing_api.models import (
     ApiModel,
     Course,
@@ -164,7 +165,8 @@ def _parent(batch: Batch, table: str, entity_id: str | None, values: Row) -> Non
     if values.get("name"):
         batch.upserts[table].append(_without_none_keys({"id": entity_id, **values}))
     else:
-        batch.stubs[table].append({"id": entity_id, "name": entity_id})
+        batch.stubs[table].append({"id": entity_id, "name": entity_id,
+                                   **_without_none_keys({"horse_id": values.get("horse_id")})})
 
 
 _CLAIM_SUFFIX = re.compile(r"\s*\(\d+\)$")
@@ -188,15 +190,24 @@ def _people(batch: Batch, runner: RacecardRunner | ResultRunner) -> None:
 def _pedigree_parents(batch: Batch, source: ApiModel, regions: dict[str, str | None] | None = None) -> None:
     for kind, table in (("sire", "ra_mst_sires"), ("dam", "ra_mst_dams"), ("damsire", "ra_mst_damsires")):
         name, region = _name_and_region(getattr(source, kind), (regions or {}).get(kind))
-        _parent(batch, table, getattr(source, f"{kind}_id"), {"name": name, "region": region})
+        entity_id = getattr(source, f"{kind}_id")
+        _parent(batch, table, entity_id, {"name": name, "region": region,
+                                          "horse_id": parse.pedigree_horse_id(entity_id)})
 
 
 def _course_stub(batch: Batch, course_id: str | None, course: str | None, region: str | None) -> None:
     name, _ = _name_and_region(course)
     if course_id:
         batch.stubs["ra_mst_courses"].append(
-            {"id": course_id, "name": name or course_id, "region_code": parse.region_code(region)}
+            {"id": course_id, "name": name or course_id, "region_code": parse.region_code(region),
+             **_position(name)}
         )
+
+
+def _position(course: str | None) -> Row:
+    """A course's latitude and longitude from the shipped list (nothing when it is not listed)."""
+    found = course_coordinates(course)
+    return {"latitude": found[0], "longitude": found[1]} if found else {}
 
 
 def _race_common(batch: Batch, item: Racecard | Result, off_time_raw: str | None) -> Row:
@@ -240,7 +251,7 @@ def course_rows(courses: Iterable[Course]) -> Batch:
     for course in courses:
         batch.upserts["ra_mst_courses"].append(
             {"id": course.id, "name": course.course or course.id, "region_code": parse.region_code(course.region_code),
-             "region": course.region}
+             "region": course.region, **_position(course.course)}
         )
     return batch
 

@@ -99,6 +99,7 @@ def write_batch(connection: Connection, batch: Batch) -> Counter[str]:
     written["ra_runner_supplementary"] += _replace_supplementary(connection, batch.supplementary)
     resulted = [row["id"] for row in batch.upserts.get("ra_mst_races", []) if row.get("has_result")]
     _mark_non_runners(connection, resulted)
+    _stamp_results(connection, resulted)
     return +written
 
 
@@ -213,3 +214,11 @@ def _mark_non_runners(connection: Connection, race_ids: list[str]) -> None:
             .where(ra_mst_runners.c.race_id.in_(chunk), ~started)
             .values(is_non_runner=True, is_scratched=True)
         )
+
+
+def _stamp_results(connection: Connection, race_ids: list[str]) -> None:
+    """``result_updated_at``: when the results step last wrote a race's result, on the race and
+    on each of its runners (set-based, one statement per table and chunk)."""
+    for chunk in _chunks(race_ids):
+        for table, key in ((ra_mst_races, ra_mst_races.c.id), (ra_mst_runners, ra_mst_runners.c.race_id)):
+            connection.execute(table.update().where(key.in_(chunk)).values(result_updated_at=func.now()))

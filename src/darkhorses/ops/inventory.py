@@ -35,6 +35,7 @@ def _column_entry(table: Table, name: str) -> dict[str, Any]:
         "populated_by": info.get("populated_by"),
         "expected_fill": info.get("expected_fill"),
         "missing_value": missing_value_rule(column),
+        "empty_because": info.get("empty_because"),
     }
 
 
@@ -71,6 +72,13 @@ def build_inventory(engine: Engine | None = None) -> dict[str, Any]:
     }
 
 
+def meets_expected_fill(share: float, expected: float | None) -> bool:
+    """Whether a column filled in ``share`` (0-1) of its rows counts as filled: at or above its
+    schema ``expected_fill``, or holding any value when the schema promises none (so a column
+    that says why it may stay empty, expected fill 0, always counts)."""
+    return share > 0 if expected is None else share >= expected
+
+
 def _cell(value: object) -> str:
     """A Markdown table cell: pipes escaped (endpoints are written ``a | b``), empty as a dash."""
     return "-" if value in (None, "") else str(value).replace("|", "\\|")
@@ -82,6 +90,8 @@ def inventory_markdown(report: dict[str, Any]) -> str:
     Row counts and fill are left out so the page depends on the schema alone and a test can
     prove the committed copy current.
     """
+    from darkhorses.ops.quality import EMPTY_JUDGED_FROM_ROWS  # quality reads fill through this module
+
     lines = [
         "# Tables and columns",
         "",
@@ -89,7 +99,10 @@ def inventory_markdown(report: dict[str, Any]) -> str:
         "do not edit by hand. `source` says where a value comes from: `api` (read from an API field),",
         "`derived` (parsed or converted from API data), `calculated` (computed by `darkhorses populate`)",
         "or `system` (bookkeeping). `expected fill` is the share of rows that must have a value;",
-        "`darkhorses status` and `darkhorses health` flag a column that falls below it.",
+        "`darkhorses status` and `darkhorses health` flag a column that falls below it, and any column",
+        f"but a statistic with no value at all in a table of {EMPTY_JUDGED_FROM_ROWS:,} rows or more unless it",
+        "says why (`0%`, with the reason); `darkhorses populate --status` counts a statistic filled only",
+        "at or above its expected fill (any value at all when none is given).",
         "`missing value` says what a payload that sends nothing for a column does to a stored value:",
         "it keeps it (a results body that blanks a rating never erases the racecard's), it replaces it",
         "where NULL is itself a value (the place of a runner that did not finish), or the endpoint named",
@@ -110,9 +123,11 @@ def inventory_markdown(report: dict[str, Any]) -> str:
         for column in table["columns"]:
             key = "key" if column["primary_key"] else ("yes" if column["nullable"] else "no")
             expected = column["expected_fill"]
+            fill = None if expected is None else f"{expected:.0%}"
+            if column["empty_because"]:
+                fill = f"{fill}: {column['empty_because']}"
             lines.append("| " + " | ".join(_cell(value) for value in (
                 f"`{column['name']}`", column["type"], key, column["source"], column["endpoint"],
-                column["api_field"], column["populated_by"], None if expected is None else f"{expected:.0%}",
-                column["missing_value"],
+                column["api_field"], column["populated_by"], fill, column["missing_value"],
             )) + " |")
     return "\n".join(lines) + "\n"

@@ -18,7 +18,9 @@ from sqlalchemy.engine import Connection, Engine, Row
 
 from darkhorses.db import migrate
 from darkhorses.db.engine import describe, make_engine, normalise_url
-from darkhorses.db.schema import dh_quarantine, dh_runs, dh_work_units, metadata, ra_mst_horses, ra_mst_races
+from darkhorses.db.schema import (
+    dh_quarantine, dh_runs, dh_work_units, metadata, ra_mst_courses, ra_mst_horses, ra_mst_races,
+)
 from darkhorses.db.types import UTCDateTime
 from darkhorses.errors import DatabaseError
 from darkhorses.ops.fidelity import FidelityReport, archive_payloads, check_fidelity
@@ -30,6 +32,8 @@ FAILED_LIMIT = 20
 QUARANTINE_LIMIT = 20
 UPDATE_COLUMNS = ("captured_at", "calculated_at", "updated_at", "finished_at", "last_updated", "heartbeat_at")
 """The column that says when a table's row last changed, in order of preference."""
+COORDINATE_REGIONS = ("gb", "ire")
+"""Regions whose courses the shipped coordinates list covers."""
 PROFILE_SOURCES = ("pro", "standard", "none")
 """``ra_mst_horses.profile_source``: which profile enrichment found (``none``: 404 on both)."""
 
@@ -125,6 +129,8 @@ class StatusReport:
     failed_units: tuple[FailedUnit, ...]
     runs: tuple[RunSummary, ...]
     enrichment: Enrichment
+    courses_without_coordinates: tuple[str, ...]
+    """British and Irish courses whose name matched no entry of the shipped coordinates list."""
     checks: tuple[CheckResult, ...]
     fidelity: ArchiveFidelity | None = None
     """None when no run kept an archive that is still on disk."""
@@ -296,6 +302,14 @@ def archive_fidelity(connection: Connection) -> ArchiveFidelity | None:
     run_id, archive = found
     report = check_fidelity(connection, archive_payloads(archive))
     return ArchiveFidelity(payloads=report.payloads, tables=report.tables, run_id=run_id, archive=str(archive))
+def courses_without_coordinates(connection: Connection) -> tuple[str, ...]:
+    """Names of British and Irish courses with no latitude (a course the shipped list lacks,
+    or spells in a way the name matching does not fold away)."""
+    courses = ra_mst_courses.c
+    return tuple(connection.scalars(
+        select(courses.name).where(courses.region_code.in_(COORDINATE_REGIONS), courses.latitude.is_(None))
+        .order_by(courses.name)
+    ))
 
 
 def build_status(engine: Engine, *, now: dt.datetime | None = None, run_limit: int = RUN_LIMIT) -> StatusReport:
@@ -309,6 +323,7 @@ def build_status(engine: Engine, *, now: dt.datetime | None = None, run_limit: i
             tables=table_counts(connection), latest_race_date=latest_race, latest_result_date=latest_result,
             last_daily_success=last_success(connection), ledger=ledger(connection), failed_count=failed_count,
             failed_units=failed, runs=_runs(connection, run_limit), enrichment=enrichment(connection),
+            courses_without_coordinates=courses_without_coordinates(connection),
             fidelity=archive_fidelity(connection),
         )
     checks = tuple(run_checks(engine, now.astimezone(LONDON).date()))

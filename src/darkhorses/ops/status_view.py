@@ -70,6 +70,11 @@ def render_status(report: StatusReport, console: Console) -> None:
             view.add_row(table.table, f"{table.present:,}", f"{table.stored:,}",
                          f"[red]{table.lost:,}[/red]" if table.lost else "0", "; ".join(table.lost_examples[:2]))
         console.print(view)
+    if report.courses_without_coordinates:
+        console.print(f"[yellow]courses without coordinates[/yellow] ({len(report.courses_without_coordinates)}, "
+                      f"not in the shipped list): {', '.join(report.courses_without_coordinates)}")
+    else:
+        console.print("every British and Irish course has coordinates")
 
     checks = _table("data-quality checks", "check", "result", "found", "examples")
     for check in report.checks:

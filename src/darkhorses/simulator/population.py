@@ -5,7 +5,8 @@ Horses come in foal-year cohorts. A horse's number encodes its cohort and index
 2024 cohort on: the API's ids grew to 11 digits), so any id can be turned back into the
 horse without a stored database, and a sire/dam/damsire id (``sir_N``/``dam_N``/``dsi_N``) is the
 horse ``hrs_N``. The first indices of a cohort are the colts that go to stud and the fillies that
-become broodmares; so every pedigree is made of real horses of the same world.
+become broodmares; so every pedigree is made of real horses of the same world, with racing
+careers of their own (some stallions race on while their first crops do, as dual-purpose sires).
 
 Each cohort also keeps a cheap table of who races where and when (flat or jumps, country of
 training, first and last racing age). Day generation samples runners from that table without
@@ -36,6 +37,8 @@ HORSE_BASE = 10_000_000
 LONG_HORSE_BASE = 17_000_000_000
 COHORT_STRIDE = 100_000
 STALLIONS = 60
+DUAL_PURPOSE = 0.3
+"""The share of stallions that keep racing for years after they start at stud."""
 MARES_END = 2400
 JOCKEY_BASE, JOCKEYS = 300_000, 1600
 TRAINER_BASE, TRAINERS = 100_000, 1000
@@ -247,7 +250,13 @@ class Population:
         region = _weighted(u, TRAIN_REGIONS[code])
         if code == FLAT:
             first, v = (2, v / 0.6) if v < 0.6 else (3, (v - 0.6) / 0.4)
-            last = first + (1 + int(v * 3) if index < MARES_END else int(v * 7))
+            if index < STALLIONS and v < DUAL_PURPOSE:
+                # A dual-purpose stallion covers mares while still in training, so his first
+                # crops (and his daughters' foals) race in the seasons he does.
+                last = first + 4 + int(v / DUAL_PURPOSE * 6)
+            else:
+                v = (v - DUAL_PURPOSE) / (1 - DUAL_PURPOSE) if index < STALLIONS else v
+                last = first + (1 + int(v * 3) if index < MARES_END else int(v * 7))
         else:
             first, v = (4, v * 2) if v < 0.5 else (5, v * 2 - 1)
             last = first + 1 + int(v * 7)
@@ -295,9 +304,11 @@ class Population:
         breed = _weighted((bits >> 44) / (1 << 20), BREED_REGIONS) if train_region in ("GB", "IRE") else train_region
         sire = dam = None
         if year >= FIRST_COHORT + 4:
-            sire_year = max(FIRST_COHORT, year - 4 - more % 15)
+            # Parents are drawn from 4 to 18 (sires) and 3 to 15 (dams) years back, the young ones
+            # most often: breeders favour fresh stallions, and a mare's first foals come early.
+            sire_year = max(FIRST_COHORT, year - 4 - int(15 * ((more >> 32) % 1024 / 1024) ** 2))
             sire = horse_number(sire_year, int(STALLIONS * ((more >> 8) % 1024 / 1024) ** 2))
-            dam_year = max(FIRST_COHORT, year - 3 - (more >> 18) % 13)
+            dam_year = max(FIRST_COHORT, year - 3 - int(13 * ((more >> 42) % 1024 / 1024) ** 2))
             dam = horse_number(dam_year, STALLIONS + (more >> 24) % (MARES_END - STALLIONS))
         return Identity(num, names.horse_name(bits), breed, sire, dam)
 

@@ -48,6 +48,12 @@ _SPOTLIGHT = ("{name} ran well last time and is of obvious interest.",
               "{name} returns from a break and may need this.",
               "{name} is well treated on old form but has questions to answer.",
               "{name} is lightly raced and open to improvement.")
+_STEWARDS = ("Stewards' Enquiry: {jockey} two-day ban: used whip above the permitted level",
+             "Stewards' Enquiry: {jockey} caution: careless riding",
+             "The Stewards held an enquiry into interference approaching the final furlong; "
+             "the placings remain unaltered",
+             "{horse} was routinely tested",
+             "Vet reported {horse} lost a shoe")
 _STABLE = ("We think a lot of him and he has done nothing wrong at home.",
            "She needs decent ground and we will look for a race like this.",
            "He has strengthened up over the summer and should progress.")
@@ -201,8 +207,7 @@ def _runner_pro(pop: Population, race: Race, e: Entry, rng: random.Random, diale
         "draw": str(e.draw),
         "headgear": _or_missing(horse.headgear, dialect),
         "headgear_run": _or_missing("1" if horse.headgear and rng.random() < 0.1 else "", dialect),
-        "wind_surgery": m if dialect == "2026" else "",
-        "wind_surgery_run": m if dialect == "2026" else "",
+        **_wind_surgery(rng, dialect),
         "past_results_flags": [],
         "lbs": str(e.lbs),
         "ofr": _rating(e.ofr, DASH),
@@ -217,6 +222,22 @@ def _runner_pro(pop: Population, race: Race, e: Entry, rng: random.Random, diale
     }
     odds = _odds(race, e, rng) if domestic else "[]"
     return encode(body)[:-1] + b',"odds":' + odds.encode("utf-8") + b"}"
+
+
+def _wind_surgery(rng: random.Random, dialect: str) -> Body:
+    """A few runners are having one of their first runs since a wind operation: ``"w"`` and the
+    run since it (``"1"`` first time out), as real racecards mark them; everyone else is missing."""
+    if rng.random() >= 0.05:
+        return {"wind_surgery": _missing(dialect), "wind_surgery_run": _missing(dialect)}
+    return {"wind_surgery": "w", "wind_surgery_run": str(1 + int(3 * rng.random() ** 2))}
+
+
+def _race_comments(race: Race, runners: list[Entry], rng: random.Random, dialect: str) -> str | None:
+    """The stewards' and vets' notes some UK and Irish results carry; missing for most races."""
+    if not runners or not race.course.domestic or rng.random() >= 0.1:
+        return _missing(dialect)
+    e = runners[int(rng.random() * len(runners))]
+    return _STEWARDS[int(rng.random() * len(_STEWARDS))].format(jockey=e.jockey.name, horse=e.horse.name)
 
 
 def _form(rng: random.Random, e: Entry, race: Race) -> str:
@@ -304,6 +325,7 @@ def result(pop: Population, race: Race, dialect: str) -> bytes:
             (_missing(dialect),) * 6)
     tote_win, tote_pl, tote_ex, tote_csf, tote_tricast, tote_trifecta = map(_json_text, tote)
     quote = encode_basestring
+    comments = _json_text(_race_comments(race, runners, rng, dialect))
     course = race.course
     race_class = f"Class {race.race_class}" if race.race_class else ""
     jumps = _json_text(_or_missing(_jumps_text(race), dialect))
@@ -321,7 +343,7 @@ def result(pop: Population, race: Race, dialect: str) -> bytes:
         f'"going":{quote(race.going)},"surface":{quote(race.surface)},"jumps":{jumps},'
         f'"runners":[{runner_texts}],'
         f'"winning_time_detail":"{winning_time_detail(race.winning_time, race.standard_time)}",'
-        f'"comments":{_json_text(_or_missing("", dialect))},"non_runners":{non_runners},'
+        f'"comments":{comments},"non_runners":{non_runners},'
         f'"tote_win":{tote_win},"tote_pl":{tote_pl},"tote_ex":{tote_ex},"tote_csf":{tote_csf},'
         f'"tote_tricast":{tote_tricast},"tote_trifecta":{tote_trifecta}'
     )

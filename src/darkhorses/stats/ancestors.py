@@ -55,7 +55,7 @@ class Ancestor:
             "own_race_runs": own.format("c.runs"),
             "own_race_wins": own.format("c.wins"),
             "own_race_places": own.format("c.places"),
-            "own_total_prize": pounds("c.prize"),
+            "own_total_prize": own.format(pounds("c.prize")),
             "own_best_position": "c.best_pos",
             "own_avg_position": ratio("c.pos_sum", "c.finishes", 2),
             "own_career_start": "c.first_date",
