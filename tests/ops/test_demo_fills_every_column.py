@@ -21,8 +21,8 @@ from darkhorses.ops.quality import run_checks
 
 TODAY = dt.date(2026, 7, 1)
 """A summer week: flat and jumps racing, two-year-olds out, and sires still in training."""
-QUIET_TABLES = {"dh_locks", "dh_quarantine", "ra_entity_combinations"}
-"""Bookkeeping that is empty while no fetch runs and nothing is set aside, and the jockey-trainer
+QUIET_TABLES = {"dh_alert_state", "dh_locks", "dh_quarantine", "ra_entity_combinations"}
+"""Bookkeeping that is empty while no fetch runs, nothing is set aside and no alert is open, and the jockey-trainer
 pairs, which need more runs together than a week gives (the 30-day demo has them)."""
 
 
