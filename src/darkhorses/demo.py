@@ -13,8 +13,10 @@ from pathlib import Path
 
 import httpx
 from pydantic import SecretStr
+from sqlalchemy.engine import make_url
 
 from darkhorses.config import Settings
+from darkhorses.db.engine import describe
 from darkhorses.db.migrate import open_for_writing
 from darkhorses.ingest.controller import FetchOptions, FetchReport, london_today, run_fetch
 from darkhorses.racing_api.limiter import RateLimiter, RateLimits
@@ -51,6 +53,22 @@ async def _run(settings: Settings, days: int, seed: int) -> DemoResult:
     statistics = await asyncio.to_thread(populate, engine, as_of=today)
     (backfill, backfill_file), (daily, daily_file) = reports
     return DemoResult(backfill, daily, statistics, (backfill_file, daily_file))
+
+
+def next_steps(settings: Settings) -> list[str]:
+    """What a newcomer does after the demo: look at what landed, then point at the real API."""
+    url = make_url(settings.database_url)
+    where = (str(Path(url.database).resolve()) if url.drivername.startswith("sqlite") and url.database
+             else describe(url))
+    return [
+        f"database: {where}",
+        "next steps:",
+        "  darkhorses status               what is in the database, how fresh, the last runs",
+        "  darkhorses populate --status    the statistics tables and how full their columns are",
+        "  darkhorses health               the yes/no a scheduler or monitor checks",
+        "  the real API: set RACING_API_USERNAME and RACING_API_PASSWORD (environment or .env), then",
+        "  darkhorses fetch --mode backfill --days-back 30   (docs/first-backfill.md)",
+    ]
 
 
 def run_demo(settings: Settings, *, days: int = 30, seed: int = 1) -> DemoResult:
