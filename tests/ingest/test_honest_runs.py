@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from darkhorses.config import Settings, load_settings
 from darkhorses.db.schema import dh_locks, dh_runs, dh_work_units, ra_mst_horses, ra_mst_races, ra_mst_runners
 from darkhorses.errors import ConfigError
-from darkhorses.ingest.controller import FetchOptions, _duration, _resume_since, plan_units, run_fetch
+from darkhorses.ingest.controller import FetchOptions, LogProgress, _duration, _resume_since, plan_units, run_fetch
 from darkhorses.ops.status import last_success
 from darkhorses.racing_api.errors import Unreachable
 from darkhorses.racing_api.limiter import RateLimiter, RateLimits
@@ -225,3 +225,23 @@ def test_results_partly_outside_the_window_are_a_warning() -> None:
     assert plan == ["results 2024-10-20", "results 2024-10-21",
                     "note: results before 2024-10-20 are not available without the history add-on "
                     "(RACING_API_HISTORY_ADDON): skipped"]
+
+
+def test_progress_lines_come_at_least_every_30_seconds_off_a_terminal(caplog: pytest.LogCaptureFixture) -> None:
+    now = [0.0]
+    progress = LogProgress(clock=lambda: now[0])
+    progress.add("horses", 3000)
+    caplog.set_level(logging.INFO, logger="darkhorses")
+    for _ in range(20):  # one profile every 5 s: a tenth (300) would take 25 minutes
+        now[0] += 5
+        progress.advance("horses")
+    assert caplog.messages == ["horses: 6/3000 units", "horses: 12/3000 units", "horses: 18/3000 units"]
+
+
+async def test_an_unknown_region_code_is_refused(engine: Engine, tmp_path: Path) -> None:
+    settings = _settings(tmp_path, engine, regions="gb,xx")
+    with pytest.raises(ConfigError, match=r"^DARKHORSES_REGIONS has unknown region code 'xx'; The Racing API knows "
+                                          r"aus, fr, gb, ire, usa$"):
+        await _fetch(settings, engine, Signalling(), mode="manual", tables=("results",), days_back=1)
+    assert _runs(engine) == [("manual", "failed", False)]
+    assert _count(engine, dh_work_units) == 0

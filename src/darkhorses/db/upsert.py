@@ -23,7 +23,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, UniqueConstraint, func
+from sqlalchemy import Table, UniqueConstraint, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 
@@ -72,9 +72,16 @@ def _statement(table: Table, columns: frozenset[str], key: Sequence[str], dialec
     touched = table.c.get("updated_at")
     if touched is not None and "updated_at" not in columns and touched.info.get("populated_by") == "db.upsert":
         update["updated_at"] = func.now()
-    if not update:
+    if not update or not _compared(columns, key):
         return statement.on_conflict_do_nothing(index_elements=list(key))
-    return statement.on_conflict_do_update(index_elements=list(key), set_=update)
+    changed = or_(*(table.c[name].is_distinct_from(statement.excluded[name]) for name in _compared(columns, key)))
+    return statement.on_conflict_do_update(index_elements=list(key), set_=update, where=changed)
+
+
+def _compared(columns: Iterable[str], key: Sequence[str]) -> list[str]:
+    """The supplied columns whose change makes an existing row count as written: a row sent again
+    unchanged is left alone (``updated_at`` included), so the count is rows inserted or changed."""
+    return sorted(name for name in columns if name not in key and name not in _NEVER_UPDATED and name != "updated_at")
 
 
 @dataclass(frozen=True)
@@ -177,9 +184,9 @@ def _copy_value(value: Any) -> Any:
 def _copy_upsert(
     connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
     key: Sequence[str], update_existing: bool,
-) -> None:
+) -> int:
     """Stage ``rows`` (values in ``columns`` order) with COPY, then merge them into ``table`` with
-    one statement."""
+    one statement; returns the rows inserted or changed."""
     stage = f"_dh_stage_{table.name}"
     connection.exec_driver_sql(
         f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DROP'
@@ -193,11 +200,13 @@ def _copy_upsert(
     touched = table.c.get("updated_at")
     if touched is not None and "updated_at" not in columns and touched.info.get("populated_by") == "db.upsert":
         updates.append('"updated_at" = now()')
-    action = f"DO UPDATE SET {', '.join(updates)}" if update_existing and updates else "DO NOTHING"
-    connection.exec_driver_sql(
+    changed = " OR ".join(f'"{table.name}"."{name}" IS DISTINCT FROM EXCLUDED."{name}"'
+                          for name in _compared(columns, key))
+    action = f"DO UPDATE SET {', '.join(updates)} WHERE {changed}" if update_existing and changed else "DO NOTHING"
+    return connection.exec_driver_sql(
         f'INSERT INTO "{table.name}" ({_quoted(columns)}) SELECT {_quoted(columns)} FROM "{stage}" '
         f"ON CONFLICT ({_quoted(key)}) {action}"
-    )
+    ).rowcount
 
 
 def upsert(
@@ -212,20 +221,21 @@ def upsert(
     """Insert or update ``rows`` in ``table`` on ``key`` (default: :func:`conflict_key`).
 
     With ``update_existing=False`` rows that already exist are left alone (parents another
-    endpoint owns: create if missing, never overwrite). Returns the number of distinct rows
-    sent. Runs inside the caller's transaction, so a work unit's rows and its ledger entry
-    commit together.
+    endpoint owns: create if missing, never overwrite). Returns the number of rows inserted or
+    changed (a row sent again with the same values is not written). Runs inside the caller's
+    transaction, so a work unit's rows and its ledger entry commit together.
     """
     key = tuple(key or conflict_key(table))
     merged = _merge_duplicates(rows, key)
     groups: dict[frozenset[str], list[Row]] = {}
     for row in merged:
         groups.setdefault(frozenset(row), []).append(row)
+    written = 0
     for shape, group in groups.items():
         columns = tuple(sorted(shape))
-        upsert_tuples(connection, table, columns, list(map(_picker(columns), group)), key=key, batch_size=batch_size,
-                      update_existing=update_existing)
-    return len(merged)
+        written += upsert_tuples(connection, table, columns, list(map(_picker(columns), group)), key=key,
+                                 batch_size=batch_size, update_existing=update_existing)
+    return written
 
 
 def upsert_tuples(
@@ -245,12 +255,12 @@ def upsert_tuples(
     if missing:
         raise ValueError(f"{table.name} has no column(s) {sorted(missing)}")
     if connection.dialect.name == "postgresql" and len(rows) >= COPY_THRESHOLD:
-        _copy_upsert(connection, table, columns, rows, key, update_existing)
-        return len(rows)
+        return _copy_upsert(connection, table, columns, rows, key, update_existing)
     prepared = _prepared(table, columns, key, connection.dialect, update_existing)
+    written = 0
     for start in range(0, len(rows), batch_size):
-        connection.exec_driver_sql(prepared.sql, prepared.parameters(rows[start : start + batch_size]))
-    return len(rows)
+        written += connection.exec_driver_sql(prepared.sql, prepared.parameters(rows[start : start + batch_size])).rowcount
+    return written
 
 
 def upsert_all(

@@ -31,6 +31,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager
@@ -78,6 +79,8 @@ RESULTS_DAYS_BACK = 2
 REFERENCE_MAX_AGE = dt.timedelta(days=30)
 TEST_DAYS = 7
 TEST_HORSES = 25
+PROGRESS_EVERY = 30.0
+"""Seconds between progress lines, at most, when not on a terminal."""
 SIGNAL_EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}
 """The shell's codes for a process ended by these signals (128 + the signal number)."""
 STOP_REQUEST = "a stop request"
@@ -412,11 +415,14 @@ class Progress(Protocol):
 
 
 class LogProgress:
-    """Progress as log lines, every tenth of a job and at its end (for cron and containers)."""
+    """Progress as log lines (for cron and containers): every tenth of a job, at its end, and at
+    least every :data:`PROGRESS_EVERY` while units land (a long enrichment's tenth can take an hour)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._totals: dict[str, int] = {}
         self._done: Counter[str] = Counter()
+        self._clock = clock
+        self._last = clock()
 
     def add(self, job: str, total: int) -> None:
         self._totals[job] = self._totals.get(job, 0) + total
@@ -424,7 +430,9 @@ class LogProgress:
     def advance(self, job: str) -> None:
         self._done[job] += 1
         done, total = self._done[job], self._totals[job]
-        if done == total or done % max(1, total // 10) == 0:
+        now = self._clock()
+        if done == total or done % max(1, total // 10) == 0 or now - self._last >= PROGRESS_EVERY:
+            self._last = now
             log.info("%s: %d/%d units", job, done, total)
 
 
