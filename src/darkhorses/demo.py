@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from darkhorses.config import Settings
 from darkhorses.db.engine import describe
 from darkhorses.db.migrate import open_for_writing
+from darkhorses.errors import Interrupted
 from darkhorses.ingest.controller import FetchOptions, FetchReport, london_today, run_fetch
 from darkhorses.racing_api.limiter import RateLimiter, RateLimits
 from darkhorses.simulator import SimulatorConfig, create_app
@@ -46,10 +47,11 @@ async def _run(settings: Settings, days: int, seed: int) -> DemoResult:
         FetchOptions(mode="backfill", start_date=today - dt.timedelta(days=days - 1)),
         FetchOptions(mode="daily"),
     ):
-        reports.append(
-            await run_fetch(demo_settings, options, engine=engine, transport=httpx.ASGITransport(app=app),
-                            limiter=RateLimiter(RateLimits.unlimited()), today=today)
-        )
+        report, path = await run_fetch(demo_settings, options, engine=engine, transport=httpx.ASGITransport(app=app),
+                                       limiter=RateLimiter(RateLimits.unlimited()), today=today)
+        if report.status == "interrupted":  # no further step: the user asked to stop
+            raise Interrupted(f"{report.stopped_line()} (`darkhorses demo`)", report.exit_code)
+        reports.append((report, path))
     statistics = await asyncio.to_thread(populate, engine, as_of=today)
     (backfill, backfill_file), (daily, daily_file) = reports
     return DemoResult(backfill, daily, statistics, (backfill_file, daily_file))
