@@ -148,3 +148,31 @@ def test_populate_stopped_between_tables_keeps_the_rest_as_they_were(reference: 
     engine.dispose()
     assert len(result.tables) == 1 and len(result.left) == len(JOBS) - 1
     assert set(differing(after, before)) <= {result.tables[0].table}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_populate_on_a_signal_says_what_it_computed_and_exits_with_the_signals_code(
+        reference: Reference, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: signal.Signals) -> None:
+    import os
+
+    from typer.testing import CliRunner
+
+    from darkhorses.cli import app
+    from darkhorses.stats import populate as populate_module
+
+    path = tmp_path / "copy.db"
+    with sqlite3.connect(make_url(reference.database_url).database or "") as source, sqlite3.connect(path) as target:
+        source.backup(target)
+    real = populate_module.populate
+
+    def signalled(engine: Engine, **options: object):  # type: ignore[no-untyped-def]
+        os.kill(os.getpid(), signum)  # as Ctrl-C or `kill` would, once the batch has started
+        return real(engine, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(populate_module, "populate", signalled)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    result = CliRunner().invoke(app, ["populate"])
+    assert result.exit_code == SIGNAL_CODES[signum], result.stdout + result.stderr
+    assert result.stderr == (f"interrupted by {signum.name}: 0 of {len(JOBS)} tables computed (none); the other "
+                             f"{len(JOBS)} keep their previous contents; run the same command again to compute them\n")
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # the command's handlers are gone again
