@@ -97,6 +97,8 @@ async def test_an_interrupted_fetch_is_recorded_as_interrupted_and_the_same_comm
     run = json.loads(run_file.read_text())
     assert (run["status"], run["success"], run["interrupted_by"], run["units_left"]) == ("interrupted", False, name,
                                                                                          16 - done)
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=7)
+    assert _resume_since(engine, FetchOptions(**options), later) is None  # hours later, the command starts afresh
     assert _runs(engine) == [("manual", "interrupted", False)]
     assert _count(engine, dh_locks) == 0
     assert len(transport.paths) <= 10 + 4  # nothing new started after the signal (8 were in flight at most)
@@ -107,7 +109,8 @@ async def test_an_interrupted_fetch_is_recorded_as_interrupted_and_the_same_comm
     assert again.paths.count("/v1/racecards/pro") + again.paths.count("/v1/results") == 16 - done
     assert _count(engine, dh_work_units, dh_work_units.c.job.in_(("racecards", "results")),
                   dh_work_units.c.status == "done") == 16
-    assert _resume_since(engine, FetchOptions(**options)) is None  # after a complete run, the command starts afresh
+    now = dt.datetime.now(dt.timezone.utc)
+    assert _resume_since(engine, FetchOptions(**options), now) is None  # after a complete run, the command starts afresh
 
 
 async def test_an_interrupted_daily_run_is_not_a_daily_success(engine: Engine, tmp_path: Path) -> None:

@@ -90,6 +90,8 @@ FATAL = (AuthError, PlanError, Unreachable)
 LOCK_STALE_AFTER = dt.timedelta(minutes=15)
 RESUME_LOOKBACK = 50
 """Runs of a mode searched for the last one of the same command."""
+RESUME_WITHIN = dt.timedelta(hours=6)
+"""How recent an interrupted run must be for the same command to resume it rather than start afresh."""
 WORKER_MIN_DATE_UNITS = 8
 """Racecard and results units from which pages are read in a worker process (see
 :mod:`darkhorses.ingest.pages`); below it, starting the process costs more than it saves."""
@@ -185,7 +187,7 @@ class FetchReport:
 
     @property
     def success(self) -> bool:
-        return self.error is None and not self.failed and not self.stopped
+        return self.error is None and not self.failed and not self.stopped and self.interrupted_by is None
 
     @property
     def status(self) -> str:
@@ -597,9 +599,10 @@ class _Run:
             raise self.fatal
 
 
-def _resume_since(engine: Engine, options: FetchOptions) -> dt.datetime | None:
-    """When this command's last run stopped early: the start of the first run of that streak,
-    from which every done unit need not be fetched again. None: start afresh."""
+def _resume_since(engine: Engine, options: FetchOptions, now: dt.datetime) -> dt.datetime | None:
+    """When this command's last run stopped early (and started less than :data:`RESUME_WITHIN`
+    before ``now``): the start of the first run of that streak, from which every done unit need
+    not be fetched again. None: start afresh (an older run's recent dates have changed since)."""
     signature = options.signature()
     query = (select(dh_runs.c.started_at, dh_runs.c.summary)
              .where(dh_runs.c.command == "fetch", dh_runs.c.mode == options.recorded_mode,
@@ -611,8 +614,8 @@ def _resume_since(engine: Engine, options: FetchOptions) -> dt.datetime | None:
                 continue
             if not summary.get("units_left"):
                 return None
-            since = summary.get("resume_since")
-            return dt.datetime.fromisoformat(since) if since else started
+            since = dt.datetime.fromisoformat(summary["resume_since"]) if summary.get("resume_since") else started
+            return since if now - since < RESUME_WITHIN else None
     return None
 
 
@@ -663,7 +666,7 @@ async def run_fetch(
         log.warning(note)
     holder = lock_holder()
     with _signals_stop(report) as on_signal, fetch_lock(engine, holder):
-        report.resume_since = _resume_since(engine, options)
+        report.resume_since = _resume_since(engine, options, report.started_at)
         run_id = _start_run(engine, report.mode, report.started_at)
         try:
             archive = RawArchive.from_settings(settings)
@@ -765,6 +768,8 @@ async def _execute(run: _Run, engine: Engine, units: list[Unit], options: FetchO
     for unit in reference:
         run.progress.add(unit.job, 1)
         await run.chain([unit])
+    if run.fatal is not None:
+        raise run.fatal
     # A date's racecards and results in one chain, results last: both write some race and runner
     # columns (draw, ratings, distance), and the result's value must win whatever order the
     # requests finish in. Different dates are independent, so their chains overlap.
@@ -774,6 +779,8 @@ async def _execute(run: _Run, engine: Engine, units: list[Unit], options: FetchO
     await run.run_chains(list(by_date.values()))
     retried = [u for u in units if u.job == "horses"]
     await run.run_all(retried)
+    if run.stopping():  # the pending horses stay pending: no estimate, no units
+        return
     if options.mode != "manual" or not options.tables or "horses" in jobs_for(options.tables):
         asked = {u.key for u in retried}  # a horse that just failed again waits for the next run
         horses = [Unit("horses", horse_id) for horse_id in _horses_to_enrich(run, engine, options, today)
