@@ -160,3 +160,15 @@ def test_populate_refuses_a_database_that_does_not_exist(tmp_path: Path, monkeyp
     assert result.exit_code == 2
     assert result.stderr == f"error: no database at {tmp_path / 'typo.db'}; create one with `darkhorses db upgrade` (or try `darkhorses demo`)\n"
     assert not (tmp_path / "typo.db").exists()
+
+
+def test_simulate_prints_the_credentials_it_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
+    import darkhorses.simulator
+
+    served: list[object] = []
+    monkeypatch.setattr(darkhorses.simulator, "serve_forever", lambda *args: served.append(args))
+    result = runner.invoke(app, ["simulate", "--port", "9001", "--username", "me", "--password", "pw"])
+    assert result.exit_code == 0 and len(served) == 1
+    assert result.stdout.splitlines()[1:] == [
+        "It accepts username 'me' and password 'pw'; point DarkHorses at it with",
+        "  RACING_API_BASE_URL=http://127.0.0.1:9001 RACING_API_USERNAME=me RACING_API_PASSWORD=pw"]

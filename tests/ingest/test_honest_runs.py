@@ -248,3 +248,17 @@ async def test_an_unknown_region_code_is_refused(engine: Engine, tmp_path: Path)
         await _fetch(settings, engine, Signalling(), mode="manual", tables=("results",), days_back=1)
     assert _runs(engine) == [("manual", "failed", False)]
     assert _count(engine, dh_work_units) == 0
+
+
+async def test_rows_written_are_rows_inserted_or_changed(engine: Engine, tmp_path: Path) -> None:
+    """A --test run reported 138 courses written for a table of 85: course stubs of every card and
+    result, and unchanged rows, were counted as written."""
+    from darkhorses.db.schema import ra_mst_courses
+
+    settings = _settings(tmp_path, engine)
+    first, _ = await _fetch(settings, engine, Signalling(), mode="daily", test=True)
+    assert first.written["ra_mst_courses"] == _count(engine, ra_mst_courses)
+    assert first.written["ra_mst_runners"] == _count(engine, ra_mst_runners)
+    again, _ = await _fetch(settings, engine, Signalling(), mode="manual", tables=("racecards",), start_date=TODAY,
+                            end_date=TODAY, enrich=False)
+    assert again.written["ra_mst_courses"] == again.written["ra_mst_runners"] == 0  # the same cards again
