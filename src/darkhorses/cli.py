@@ -78,7 +78,8 @@ app = typer.Typer(
     epilog=_examples("darkhorses demo", "darkhorses fetch --mode daily"),
 )
 db_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Create and migrate the database schema.",
-                     epilog=_examples("darkhorses db upgrade", "DATABASE_URL=postgresql://user@host/racing darkhorses db current",
+                     epilog=_examples("darkhorses db upgrade",
+                                      "DATABASE_URL=postgresql://user@host/racing darkhorses db current",
                                       environment=True))
 app.add_typer(db_app, name="db")
 
@@ -109,8 +110,8 @@ def _database_url() -> str:
     return load_settings().database_url
 
 
-@db_app.command("upgrade", epilog=_examples("darkhorses db upgrade", "DATABASE_URL=postgresql://user@host/racing darkhorses db upgrade",
-                                            environment=True))
+@db_app.command("upgrade", epilog=_examples(
+    "darkhorses db upgrade", "DATABASE_URL=postgresql://user@host/racing darkhorses db upgrade", environment=True))
 def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision (default: the newest).")] = "head",
 ) -> None:
@@ -191,7 +192,8 @@ def inventory(
             typer.echo(f"wrote {written}")
 
 
-@app.command(cls=_SpacedLists, epilog=_examples("darkhorses populate", "darkhorses populate --tables ra_mst_sires ra_mst_dams"))
+@app.command(cls=_SpacedLists,
+             epilog=_examples("darkhorses populate", "darkhorses populate --tables ra_mst_sires ra_mst_dams"))
 def populate(
     category: Annotated[
         list[str] | None,
@@ -472,7 +474,8 @@ def fetch(
     ] = None,
     list_tables: Annotated[bool, typer.Option("--list", help="List the tables, their sources and modes; fetch nothing.")] = False,
     retry_failed: Annotated[
-        bool, typer.Option("--retry-failed", help="Retry exactly the units that failed before (recorded as mode retry).")
+        bool, typer.Option("--retry-failed",
+                           help="Retry exactly the units that failed before (recorded as mode retry).")
     ] = False,
 ) -> None:
     """Load racing data from The Racing API into the database (backfill, daily or manual).

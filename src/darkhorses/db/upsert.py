@@ -259,7 +259,8 @@ def upsert_tuples(
     prepared = _prepared(table, columns, key, connection.dialect, update_existing)
     written = 0
     for start in range(0, len(rows), batch_size):
-        written += connection.exec_driver_sql(prepared.sql, prepared.parameters(rows[start : start + batch_size])).rowcount
+        batch = prepared.parameters(rows[start : start + batch_size])
+        written += connection.exec_driver_sql(prepared.sql, batch).rowcount
     return written
 
 

@@ -1,9 +1,11 @@
 """``darkhorses health``: one yes/no for cron, systemd, Kubernetes probes and uptime monitors.
 
-Healthy means the pipeline is doing its job unattended: a daily sync (``fetch --mode daily``, not a
-retry, not an interrupted or failed run) succeeded within the last 25 hours (a day plus an hour's slack for a slow run), no work unit failed in the last three days
-(failures are retried by ``fetch --retry-failed`` and the worker's weekly job), and every
-data-quality check passes. A database that cannot be opened is unhealthy too, with its reason.
+Healthy means the pipeline is doing its job unattended: a daily sync (``fetch --mode daily``, not
+a retry, not an interrupted or failed run) succeeded within the last 25 hours (a day plus an
+hour's slack for a slow run), no work unit failed in the last three days (failures are retried
+by ``fetch --retry-failed`` and the worker's weekly job), and every data-quality check passes. A
+database that cannot be opened is unhealthy too, with its reason. Times are London time, as
+``status`` prints them.
 """
 
 from __future__ import annotations

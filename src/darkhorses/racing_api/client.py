@@ -470,7 +470,8 @@ class RacingApiClient:
         plan = self.settings.racing_api_plan
         if status == 401:
             if self.settings.plan_includes(endpoint.min_plan):
-                return AuthError(f"The Racing API refused the credentials for {path} (401): {self._credentials_hint(plan, endpoint)}",
+                hint = self._credentials_hint(plan, endpoint)
+                return AuthError(f"The Racing API refused the credentials for {path} (401): {hint}",
                                  path=path, status=status)
             return PlanError(
                 f"your plan ({plan}) does not include {endpoint.template} (it needs {endpoint.min_plan}); "
