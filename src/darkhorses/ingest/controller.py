@@ -779,9 +779,13 @@ async def _execute(run: _Run, engine: Engine, units: list[Unit], options: FetchO
     await run.run_chains(list(by_date.values()))
     retried = [u for u in units if u.job == "horses"]
     await run.run_all(retried)
-    if run.stopping():  # the pending horses stay pending: no estimate, no units
-        return
     if options.mode != "manual" or not options.tables or "horses" in jobs_for(options.tables):
+        if run.stopping():  # the enrichment this run would have done is left for the next
+            with engine.connect() as connection:
+                pending = pending_count(connection) if options.enrich else 0
+            limit = _enrich_limit(options)[0]
+            run.report.stopped += pending if limit is None else min(pending, limit)
+            return
         asked = {u.key for u in retried}  # a horse that just failed again waits for the next run
         horses = [Unit("horses", horse_id) for horse_id in _horses_to_enrich(run, engine, options, today)
                   if horse_id not in asked]
@@ -792,10 +796,7 @@ async def _execute(run: _Run, engine: Engine, units: list[Unit], options: FetchO
 def _horses_to_enrich(run: _Run, engine: Engine, options: FetchOptions, today: dt.date) -> list[str]:
     """The horses this run enriches, horses of today's and later cards first, after saying up front
     how many profiles are pending and how long they take at the configured rate."""
-    limit = 0 if not options.enrich else options.enrich_limit
-    why = "--no-enrich" if not options.enrich else "--enrich-limit"
-    if limit is None and options.test:
-        limit, why = TEST_HORSES, "--test"
+    limit, why = _enrich_limit(options)
     with engine.connect() as connection:
         pending = pending_count(connection)
         horses = unenriched(connection, limit, upcoming_from=today) if limit != 0 else []
@@ -813,6 +814,15 @@ def _horses_to_enrich(run: _Run, engine: Engine, options: FetchOptions, today: d
     if len(horses) < pending:
         run.report.notes.append(f"{pending - len(horses)} horse profiles left for a later run ({why} {limit})")
     return horses
+
+
+def _enrich_limit(options: FetchOptions) -> tuple[int | None, str]:
+    """At most how many horses this run enriches (None: all pending), and the flag that says so."""
+    if not options.enrich:
+        return 0, "--no-enrich"
+    if options.enrich_limit is None and options.test:
+        return TEST_HORSES, "--test"
+    return options.enrich_limit, "--enrich-limit"
 
 
 def _duration(seconds: float) -> str:
