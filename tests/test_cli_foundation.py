@@ -114,3 +114,61 @@ def test_db_digest_is_equal_for_equal_data_and_refuses_unknown_tables(tmp_path: 
     assert digests[0] == digests[1] and digests[0]["ra_mst_courses"]["rows"] == 0
     refused = runner.invoke(app, ["db", "digest", "--table", "ra_nothing"])
     assert refused.exit_code == 2 and "unknown table 'ra_nothing'" in refused.stderr
+
+
+@pytest.mark.parametrize("path", _all_commands(get_command(app)))  # type: ignore[arg-type]
+def test_help_ends_with_examples_and_shows_flags_plainly(path: tuple[str, ...]) -> None:
+    """Issue 15: on/off flags read --flag / --no-flag (no type column), and every help ends with examples."""
+    result = runner.invoke(app, [*path, "--help"], terminal_width=200)
+    text = result.stdout
+    assert "<bool>" not in text
+    lines = text.rstrip().splitlines()
+    examples = lines[lines.index("  Examples:") + 2:] if "  Examples:" in lines else []
+    assert 1 <= len(examples) <= 2 and all(line.strip().startswith(("darkhorses", "DATABASE_URL=")) for line in examples), text
+
+
+@pytest.mark.parametrize("path", [("fetch",), ("db",), ("db", "upgrade")])
+def test_fetch_and_db_help_name_the_settings(path: tuple[str, ...]) -> None:
+    text = runner.invoke(app, [*path, "--help"], terminal_width=200).stdout
+    for name in ("DATABASE_URL", "RACING_API_USERNAME", "RACING_API_PASSWORD"):
+        assert name in text
+
+
+def test_simulate_help_shows_on_off_flags() -> None:
+    assert "--history-addon / --no-history-addon" in runner.invoke(app, ["simulate", "--help"], terminal_width=200).stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["fetch", "--mode", "manual", "--tables", "racecards", "ra_nonsense", "--days-back", "1"],
+    ["fetch", "--mode", "manual", "--table", "racecards", "--table", "ra_nonsense", "--days-back", "1"],
+    ["fetch", "--mode", "manual", "--days-back", "1", "--table", "ra_nonsense"],
+    ["populate", "--tables", "ra_mst_sires", "ra_nonsense"],
+    ["populate", "--table", "ra_mst_sires", "-t", "ra_nonsense"],
+])
+def test_list_options_take_spaced_values_and_the_singular_alias(args: list[str], tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The earlier controller's forms: --table X, and --tables A B C as well as the flag repeated."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "unknown table 'ra_nonsense'" in result.stderr, result.stdout + result.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_populate_refuses_a_database_that_does_not_exist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'typo.db'}")
+    result = runner.invoke(app, ["populate"])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: no database at {tmp_path / 'typo.db'}; create one with `darkhorses db upgrade` (or try `darkhorses demo`)\n"
+    assert not (tmp_path / "typo.db").exists()
+
+
+def test_simulate_prints_the_credentials_it_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
+    import darkhorses.simulator
+
+    served: list[object] = []
+    monkeypatch.setattr(darkhorses.simulator, "serve_forever", lambda *args: served.append(args))
+    result = runner.invoke(app, ["simulate", "--port", "9001", "--username", "me", "--password", "pw"])
+    assert result.exit_code == 0 and len(served) == 1
+    assert result.stdout.splitlines()[1:] == [
+        "It accepts username 'me' and password 'pw'; point DarkHorses at it with",
+        "  RACING_API_BASE_URL=http://127.0.0.1:9001 RACING_API_USERNAME=me RACING_API_PASSWORD=pw"]

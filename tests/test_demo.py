@@ -21,6 +21,10 @@ def test_demo_fills_the_database_and_the_statistics(tmp_path: Path, monkeypatch:
     result = CliRunner().invoke(app, ["demo", "--days", "1"])
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "statistics as of" in result.stdout
+    closing = result.stdout.rstrip().splitlines()[-7:]  # the demo ends with what a user does next (issue 15)
+    assert closing[0] == f"database: {(tmp_path / 'demo.db').resolve()}"
+    assert [line.split()[1] for line in closing[2:5]] == ["status", "populate", "health"]
+    assert "RACING_API_USERNAME" in closing[5] and closing[6].startswith("  darkhorses fetch --mode backfill")
     runs = sorted((tmp_path / "logs").glob("fetcher_*.json"))
     assert [json.loads(p.read_text())["success"] for p in runs] == [True, True]
     engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")

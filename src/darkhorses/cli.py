@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import click
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from darkhorses import __version__
 from darkhorses.errors import DarkHorsesError
+
 
 if TYPE_CHECKING:
     from darkhorses.config import Settings
@@ -35,13 +36,51 @@ class _FriendlyErrors(TyperGroup):
             raise typer.Exit(exc.exit_code) from None
 
 
+class _SpacedLists(TyperCommand):
+    """Repeatable options also take several values after one flag (``--tables racecards results``),
+    as the earlier controller's did. For commands without positional arguments only."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        repeatable = {name for param in self.params if param.param_type_name == "option" and param.multiple
+                      for name in param.opts}
+        spread: list[str] = []
+        flag, waiting = None, False
+        for arg in args:
+            if arg.startswith("-") and len(arg) > 1:
+                flag = arg if arg in repeatable else None
+                waiting = flag is not None
+                spread.append(arg)
+            elif flag is not None and not waiting:
+                spread += [flag, arg]
+            else:
+                spread.append(arg)
+                waiting = False
+        return super().parse_args(ctx, spread)
+
+
+def _examples(*lines: str, environment: bool = False) -> str:
+    """An epilog of example command lines, kept as written (click's ``\\b`` paragraph), after
+    where settings come from when ``environment``."""
+    examples = "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
+    return f"{ENVIRONMENT}\n\n{examples}" if environment else examples
+
+
+ENVIRONMENT = ("Settings come from the environment or a .env file: DATABASE_URL (default sqlite:///darkhorses.db), "
+               "RACING_API_USERNAME and RACING_API_PASSWORD (your Racing API account), RACING_API_BASE_URL "
+               "(a simulator instead of the API).")
+
 app = typer.Typer(
     cls=_FriendlyErrors,
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # click's plain help: on/off flags read --flag / --no-flag, no type column
     help="Keep a complete, current UK & Irish racing database from The Racing API.",
+    epilog=_examples("darkhorses demo", "darkhorses fetch --mode daily"),
 )
-db_app = typer.Typer(no_args_is_help=True, help="Create and migrate the database schema.")
+db_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Create and migrate the database schema.",
+                     epilog=_examples("darkhorses db upgrade",
+                                      "DATABASE_URL=postgresql://user@host/racing darkhorses db current",
+                                      environment=True))
 app.add_typer(db_app, name="db")
 alert_app = typer.Typer(no_args_is_help=True, help="Alerts through Apprise to the targets in DARKHORSES_ALERT_URLS.")
 app.add_typer(alert_app, name="alert")
@@ -73,11 +112,12 @@ def _database_url() -> str:
     return load_settings().database_url
 
 
-@db_app.command("upgrade")
+@db_app.command("upgrade", epilog=_examples(
+    "darkhorses db upgrade", "DATABASE_URL=postgresql://user@host/racing darkhorses db upgrade", environment=True))
 def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision (default: the newest).")] = "head",
 ) -> None:
-    """Create or migrate the database schema to the newest revision (or REVISION)."""
+    """Create or migrate the database schema to the newest revision (or REVISION), in DATABASE_URL."""
     from darkhorses.db import migrate
     from darkhorses.db.engine import describe, make_engine
 
@@ -86,7 +126,7 @@ def db_upgrade(
     typer.echo(f"{describe(engine.url)} is at revision {migrate.current(engine)}")
 
 
-@db_app.command("downgrade")
+@db_app.command("downgrade", epilog=_examples("darkhorses db downgrade base --yes", environment=True))
 def db_downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision; 'base' removes every table.")],
     yes: Annotated[bool, typer.Option("--yes", help="Confirm: a downgrade drops tables and their data.")] = False,
@@ -103,9 +143,9 @@ def db_downgrade(
     typer.echo(f"{describe(engine.url)} is at revision {migrate.current(engine) or 'base (empty)'}")
 
 
-@db_app.command("current")
+@db_app.command("current", epilog=_examples("darkhorses db current", environment=True))
 def db_current() -> None:
-    """Print the database's schema revision and the newest one this version knows."""
+    """Print the schema revision of the database in DATABASE_URL and the newest one this version knows."""
     from darkhorses.db import migrate
     from darkhorses.db.engine import describe, make_engine
 
@@ -113,7 +153,7 @@ def db_current() -> None:
     typer.echo(f"{describe(engine.url)}: revision {migrate.current(engine) or 'none'} (newest: {migrate.head()})")
 
 
-@app.command()
+@app.command(epilog=_examples("darkhorses inventory", "darkhorses inventory --schema-only --json columns.json"))
 def inventory(
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the full inventory as JSON to this file.")
@@ -156,7 +196,8 @@ def inventory(
             typer.echo(f"wrote {written}")
 
 
-@app.command()
+@app.command(cls=_SpacedLists,
+             epilog=_examples("darkhorses populate", "darkhorses populate --tables ra_mst_sires ra_mst_dams"))
 def populate(
     category: Annotated[
         list[str] | None,
@@ -165,7 +206,9 @@ def populate(
                           "Default: all statistics."),
     ] = None,
     table: Annotated[
-        list[str] | None, typer.Option("--table", "-t", help="Compute only this table (e.g. ra_mst_sires); repeatable.")
+        list[str] | None,
+        typer.Option("--tables", "--table", "-t",
+                     help="Compute only these tables: --tables ra_mst_sires ra_mst_dams, or the flag repeated."),
     ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Compute as of this date, YYYY-MM-DD (default: today in London).")
@@ -177,14 +220,19 @@ def populate(
         bool, typer.Option("--status", help="Show each table's rows, last computation and column fill; compute nothing.")
     ] = False,
 ) -> None:
-    """Compute the statistics tables with set-based SQL, each replaced atomically."""
+    """Compute the statistics tables with set-based SQL, each replaced atomically, in the database
+    DATABASE_URL names (which must exist: fetch data first).
+
+    Ctrl-C or SIGTERM lets the tables being computed finish and skips the rest (exit 130 or 143);
+    a second one stops at once, and the table in flight keeps its previous contents.
+    """
     from rich.console import Console
     from rich.table import Table
 
     from darkhorses.config import load_settings
-    from darkhorses.db.engine import make_engine
     from darkhorses.db.migrate import ensure_schema
-    from darkhorses.ops.alerts import watch_populate
+    from darkhorses.ops.alerts import PopulateWatch, watch_populate
+    from darkhorses.ops.status import open_for_reading
     from darkhorses.stats.populate import parse_as_of
     from darkhorses.stats.populate import populate as run_populate
     from darkhorses.stats.populate import select_jobs
@@ -198,7 +246,7 @@ def populate(
         _daily_sync()
         if not category and not table:
             return
-    engine = make_engine(_database_url())
+    engine = open_for_reading(_database_url())  # a missing database is refused, not created empty
     ensure_schema(engine)
     console = Console()
     if show_status:
@@ -212,10 +260,22 @@ def populate(
                          f"{len(entry.filled())}/{len(entry.fill)}", f"{least[0]} {least[1]:.1%}" if least else "-")
         console.print(view)
         return
-    with watch_populate(load_settings(), engine) if not test else contextlib.nullcontext():
-        result = run_populate(engine, categories=category or (), tables=table or (), as_of=day, test=test)
+    with _stop_on_signals() as stopped_by, (
+        watch_populate(load_settings(), engine) if not test else contextlib.nullcontext(PopulateWatch())
+    ) as watch:
+        result = run_populate(engine, categories=category or (), tables=table or (), as_of=day, test=test,
+                              should_stop=lambda: bool(stopped_by))
+        watch.interrupted = bool(result.left)
     for note in result.notes:
         console.print(note)
+    if result.left:
+        done = ", ".join(t.table for t in result.tables) or "none"
+        typer.echo(f"interrupted by {stopped_by[0]}: {len(result.tables)} of {len(result.tables) + len(result.left)} "
+                   f"tables computed ({done}); the other {len(result.left)} keep their previous contents; run the "
+                   f"same command again to compute them", err=True)
+        from darkhorses.ingest.controller import SIGNAL_EXIT_CODES
+
+        raise typer.Exit(SIGNAL_EXIT_CODES[stopped_by[0]])
     if not result.tables:
         return
     mode = "test slice, nothing written" if result.test else "written"
@@ -227,7 +287,7 @@ def populate(
     console.print(view)
 
 
-@app.command()
+@app.command(epilog=_examples("darkhorses simulate", "darkhorses simulate --port 9000 --username me --password secret"))
 def simulate(
     host: Annotated[str, typer.Option(help="Interface to listen on (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
@@ -274,6 +334,9 @@ def simulate(
     except ValueError as exc:
         raise ConfigError(f"simulate: {exc}") from None
     typer.echo(f"The Racing API simulator on http://{host}:{port} (seed {seed}, plan {plan}, dialect {dialect})")
+    typer.echo(f"It accepts username {username!r} and password {password!r}; point DarkHorses at it with\n"
+               f"  RACING_API_BASE_URL=http://{host}:{port} RACING_API_USERNAME={username} "
+               f"RACING_API_PASSWORD={password}")
     serve_forever(config, host, port)
 
 
@@ -284,7 +347,7 @@ def _print_fetch(report: FetchReport, path: Path) -> None:
     console = Console()
     for note in report.notes:
         console.print(f"note: {note}")
-    view = Table(title=f"fetch {report.mode}: {'succeeded' if report.success else 'FAILED'}")
+    view = Table(title=f"fetch {report.mode}: {report.status if report.success else report.status.upper()}")
     view.add_column("table")
     view.add_column("rows written", justify="right")
     for table, rows in sorted(report.written.items()):
@@ -296,6 +359,8 @@ def _print_fetch(report: FetchReport, path: Path) -> None:
     for failure in report.failed:
         console.print(f"failed {failure['job']} {failure['key']}: {failure['reason']}")
     console.print(f"run file: {path}")
+    if report.status == "interrupted":
+        typer.echo(report.stopped_line(), err=True)
 
 
 def _date(value: str | None, flag: str) -> dt.date | None:
@@ -339,6 +404,27 @@ def _progress() -> Iterator[Progress | None]:
         yield RichProgress()
 
 
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[list[str]]:
+    """For a blocking command: the first SIGINT or SIGTERM is recorded in the yielded list (the
+    command stops at its next safe point); a second one stops at once, as Ctrl-C usually does."""
+    import signal
+
+    stopped_by: list[str] = []
+
+    def handler(signum: int, frame: object) -> None:
+        if stopped_by:
+            raise KeyboardInterrupt
+        stopped_by.append(signal.Signals(signum).name)
+
+    previous = {signum: signal.signal(signum, handler) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stopped_by
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
 def _require_credentials(settings: Settings) -> None:
     from darkhorses.errors import ConfigError
 
@@ -358,24 +444,54 @@ def _daily_sync() -> None:
         report, path = run_fetch(settings, FetchOptions(mode="daily"), progress=progress)
     _print_fetch(report, path)
     if not report.success:
-        raise typer.Exit(1)
+        raise typer.Exit(report.exit_code)
 
 
-@app.command()
+@app.command(cls=_SpacedLists, epilog=_examples(
+    "darkhorses fetch --mode daily",
+    "darkhorses fetch --mode manual --tables racecards results --days-back 6 --no-enrich", environment=True))
 def fetch(
     mode: Annotated[str, typer.Option("--mode", help="backfill, daily or manual.")] = "daily",
     tables: Annotated[
-        list[str] | None, typer.Option("--tables", help="Jobs or ra_* tables to load (manual mode); repeatable.")
+        list[str] | None,
+        typer.Option("--tables", "--table",
+                     help="Jobs or ra_* tables to load (manual mode): --tables racecards results, or the flag "
+                          "repeated."),
     ] = None,
-    start_date: Annotated[str | None, typer.Option("--start-date", help="First date, YYYY-MM-DD.")] = None,
-    end_date: Annotated[str | None, typer.Option("--end-date", help="Last date, YYYY-MM-DD (default today).")] = None,
-    days_back: Annotated[int | None, typer.Option("--days-back", help="Dates from N days ago to the end date.")] = None,
+    start_date: Annotated[
+        str | None, typer.Option("--start-date", help="First date, YYYY-MM-DD (manual and backfill).")] = None,
+    end_date: Annotated[
+        str | None, typer.Option("--end-date", help="Last date, YYYY-MM-DD (default today; manual and backfill).")
+    ] = None,
+    days_back: Annotated[
+        int | None,
+        typer.Option("--days-back", help="From N days before the end date to the end date, both included: "
+                                         "--days-back 2 is 3 dates (manual and backfill)."),
+    ] = None,
     racecard_days: Annotated[int, typer.Option("--racecard-days", help="Daily: racecards for today + N days (0-7).")] = 3,
-    test: Annotated[bool, typer.Option("--test", help="A small slice: 7 days and a few horses.")] = False,
+    test: Annotated[
+        bool, typer.Option("--test", help="A small slice: at most 7 days (the last 7 without dates) and 25 horses.")
+    ] = False,
+    enrich: Annotated[
+        bool, typer.Option("--enrich/--no-enrich", help="Fetch the profiles of horses still without one (default); "
+                                                        "--no-enrich leaves them for a later run.")
+    ] = True,
+    enrich_limit: Annotated[
+        int | None, typer.Option("--enrich-limit", min=0, help="At most N horse profiles this run, horses of "
+                                                               "upcoming racecards first (default: all pending).")
+    ] = None,
     list_tables: Annotated[bool, typer.Option("--list", help="List the tables, their sources and modes; fetch nothing.")] = False,
-    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Retry exactly the units that failed before.")] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed",
+                           help="Retry exactly the units that failed before (recorded as mode retry).")
+    ] = False,
 ) -> None:
-    """Load racing data from The Racing API into the database (backfill, daily or manual)."""
+    """Load racing data from The Racing API into the database (backfill, daily or manual).
+
+    Ctrl-C or SIGTERM stops cleanly: the run is recorded as interrupted (exit 130 or 143) and the
+    same command resumes it. Exit 1: some units failed (see --retry-failed); 2: bad input or
+    settings; 3: another fetch holds the database; 4: the API cannot be reached.
+    """
     from darkhorses.config import load_settings
     from darkhorses.ingest.controller import JOBS, MODES_LOADING, SOURCES, FetchOptions, plan_units, london_today
     from darkhorses.ingest.controller import fetch as run_fetch
@@ -387,17 +503,17 @@ def fetch(
     settings = load_settings()
     options = FetchOptions(mode=mode, tables=tuple(tables or ()), start_date=_date(start_date, "--start-date"),
                            end_date=_date(end_date, "--end-date"), days_back=days_back, racecard_days=racecard_days,
-                           test=test, retry_failed=retry_failed)
+                           test=test, retry_failed=retry_failed, enrich=enrich, enrich_limit=enrich_limit)
     plan_units(options, settings, london_today())  # refuse bad input before opening anything
     _require_credentials(settings)
     with _progress() as progress:
         report, path = run_fetch(settings, options, progress=progress)
     _print_fetch(report, path)
     if not report.success:
-        raise typer.Exit(1)
+        raise typer.Exit(report.exit_code)
 
 
-@app.command()
+@app.command(epilog=_examples("darkhorses demo", "DATABASE_URL=sqlite:///try.db darkhorses demo --days 7"))
 def demo(
     days: Annotated[int, typer.Option("--days", min=1, max=365, help="Days of history to backfill.")] = 30,
     seed: Annotated[int, typer.Option("--seed", help="The simulated world's seed.")] = 1,
@@ -406,7 +522,7 @@ def demo(
     from rich.console import Console
 
     from darkhorses.config import load_settings
-    from darkhorses.demo import run_demo
+    from darkhorses.demo import next_steps, run_demo
 
     settings = load_settings()
     result = run_demo(settings, days=days, seed=seed)
@@ -414,14 +530,17 @@ def demo(
         _print_fetch(report, path)
     computed = ", ".join(f"{t.table} {t.rows}" for t in result.statistics.tables)
     Console().print(f"statistics as of {result.statistics.as_of}: {computed}")
-    Console().print(f"database: {settings.database_url}")
+    typer.echo("\n".join(next_steps(settings)))
 
 
-@app.command()
+@app.command(epilog=_examples("darkhorses status", "darkhorses status --json > status.json"))
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON (for machines).")] = False,
 ) -> None:
-    """Show rows and freshness per table, the work ledger, the last runs, enrichment and data-quality checks."""
+    """Show rows and freshness per table, the work ledger, the last runs, enrichment and data-quality checks.
+
+    Times are London time, as in `health`.
+    """
     import json
 
     from rich.console import Console
@@ -436,13 +555,15 @@ def status(
         render_status(report, Console())
 
 
-@app.command()
+@app.command(epilog=_examples("darkhorses health", "darkhorses health || echo 'needs attention'"))
 def health() -> None:
     """Exit 0 if the pipeline is healthy, else 1 with the reason in one line (for cron, systemd, probes).
 
-    Unhealthy: no successful daily run in the last 25 hours, failed units in the last 3 days, a
-    failing data-quality check, or a database that cannot be opened. With DARKHORSES_ALERT_URLS
-    set, stale data (no daily sync in 25 hours, racecards missing by evening) is also alerted.
+    Unhealthy: no successful daily run (`fetch --mode daily`; a retry or an interrupted run does not
+    count) in the last 25 hours, failed units in the last 3 days, a failing data-quality check, or
+    a database that cannot be opened. Times are London time, as in `status`. With
+    DARKHORSES_ALERT_URLS set, stale data (no daily sync in 25 hours, racecards missing by
+    evening) is also alerted.
     """
     from darkhorses.config import load_settings
     from darkhorses.ops.alerts import check
@@ -455,7 +576,7 @@ def health() -> None:
     typer.echo(require_healthy(report))
 
 
-@app.command()
+@app.command(epilog=_examples("darkhorses worker --schedule", "darkhorses worker"))
 def worker(
     schedule: Annotated[
         bool, typer.Option("--schedule", help="Print the next runs of the timetable and exit.")
@@ -465,7 +586,9 @@ def worker(
 
     Daily sync at 01:00, racecard refreshes 07:00-19:00 every 3 hours, results re-sync at 22:30,
     retries and horse enrichment on Sundays at 03:00, courses and regions on the 1st at 04:00;
-    the statistics are recomputed after each. On SIGTERM the job in flight finishes first.
+    the statistics are recomputed after each. On SIGTERM or Ctrl-C the worker starts nothing new:
+    the fetch in flight finishes its units in flight and is recorded as interrupted (its next run
+    resumes it), statistics not yet started are skipped, the lock is released, and it exits 0.
     """
     import datetime as dt
 
@@ -487,7 +610,7 @@ def worker(
     runner.serve()
 
 
-@app.command()
+@app.command(epilog=_examples("darkhorses serve", "DARKHORSES_DASHBOARD_TOKEN=... darkhorses serve --host 0.0.0.0"))
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on; beyond loopback needs DARKHORSES_DASHBOARD_TOKEN.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
@@ -503,7 +626,8 @@ def serve(
     run_dashboard(load_settings(), host, port)
 
 
-@db_app.command("digest")
+@db_app.command("digest", epilog=_examples("darkhorses db digest", "darkhorses db digest --table ra_mst_races --json",
+                                           environment=True))
 def db_digest(
     table: Annotated[list[str] | None, typer.Option("--table", "-t", help="Digest only this table; repeatable.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the digests as JSON.")] = False,
@@ -533,7 +657,7 @@ def db_digest(
         typer.echo(f"{name:32} {digest.rows:>10} {digest.sha256}")
 
 
-@alert_app.command("test")
+@alert_app.command("test", epilog=_examples("DARKHORSES_ALERT_URLS=json://127.0.0.1:9000/hook darkhorses alert test"))
 def alert_test() -> None:
     """Send a test message to every DARKHORSES_ALERT_URLS target; fail if none is set or one fails."""
     from darkhorses.config import load_settings
@@ -545,7 +669,9 @@ def alert_test() -> None:
 # --------------------------------------------------------------------------- analysts: export and card
 
 
-@app.command("export")
+@app.command("export", epilog=_examples(
+    "darkhorses export ra_mst_races --since 2026-01-01 --format parquet --output races.parquet",
+    "darkhorses export --preset results --since 2026-06-01 > results.csv"))
 def export_command(
     table: Annotated[str | None, typer.Argument(help="A ra_* table to export (or use --query / --preset).")] = None,
     query: Annotated[str | None, typer.Option("--query", "-q", help="A read-only SELECT or WITH query.")] = None,
@@ -592,7 +718,7 @@ def export_command(
                f"{'stdout' if to_stdout else output}", err=True)
 
 
-@app.command("card")
+@app.command("card", epilog=_examples("darkhorses card", "darkhorses card --date tomorrow --course Ascot --json"))
 def card_command(
     date: Annotated[
         str | None, typer.Option("--date", help="Race day, YYYY-MM-DD, today or tomorrow (default today, London).")

@@ -13,9 +13,12 @@ from pathlib import Path
 
 import httpx
 from pydantic import SecretStr
+from sqlalchemy.engine import make_url
 
 from darkhorses.config import Settings
+from darkhorses.db.engine import describe
 from darkhorses.db.migrate import open_for_writing
+from darkhorses.errors import Interrupted
 from darkhorses.ingest.controller import FetchOptions, FetchReport, london_today, run_fetch
 from darkhorses.racing_api.limiter import RateLimiter, RateLimits
 from darkhorses.simulator import SimulatorConfig, create_app
@@ -43,13 +46,30 @@ async def _run(settings: Settings, days: int, seed: int, today: dt.date) -> Demo
         FetchOptions(mode="backfill", start_date=today - dt.timedelta(days=days - 1)),
         FetchOptions(mode="daily"),
     ):
-        reports.append(
-            await run_fetch(demo_settings, options, engine=engine, transport=httpx.ASGITransport(app=app),
-                            limiter=RateLimiter(RateLimits.unlimited()), today=today)
-        )
+        report, path = await run_fetch(demo_settings, options, engine=engine, transport=httpx.ASGITransport(app=app),
+                                       limiter=RateLimiter(RateLimits.unlimited()), today=today)
+        if report.status == "interrupted":  # no further step: the user asked to stop
+            raise Interrupted(f"{report.stopped_line()} (`darkhorses demo`)", report.exit_code)
+        reports.append((report, path))
     statistics = await asyncio.to_thread(populate, engine, as_of=today)
     (backfill, backfill_file), (daily, daily_file) = reports
     return DemoResult(backfill, daily, statistics, (backfill_file, daily_file))
+
+
+def next_steps(settings: Settings) -> list[str]:
+    """What a newcomer does after the demo: look at what landed, then point at the real API."""
+    url = make_url(settings.database_url)
+    where = (str(Path(url.database).resolve()) if url.drivername.startswith("sqlite") and url.database
+             else describe(url))
+    return [
+        f"database: {where}",
+        "next steps:",
+        "  darkhorses status               what is in the database, how fresh, the last runs",
+        "  darkhorses populate --status    the statistics tables and how full their columns are",
+        "  darkhorses health               the yes/no a scheduler or monitor checks",
+        "  the real API: set RACING_API_USERNAME and RACING_API_PASSWORD (environment or .env), then",
+        "  darkhorses fetch --mode backfill --days-back 30   (docs/first-backfill.md)",
+    ]
 
 
 def run_demo(settings: Settings, *, days: int = 30, seed: int = 1, today: dt.date | None = None) -> DemoResult:

@@ -22,3 +22,11 @@ class DatabaseError(DarkHorsesError):
     """The database cannot be opened, reached or written."""
 
     exit_code = 2
+
+
+class Interrupted(DarkHorsesError):
+    """SIGINT or SIGTERM stopped a command that runs several steps; the message says what was done."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

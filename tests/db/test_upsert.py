@@ -169,3 +169,18 @@ def test_stored_values_are_those_of_a_core_insert(engine: Engine) -> None:
             )
         }
     assert stored["rac_upsert"] == stored["rac_core"]
+
+
+@pytest.mark.parametrize("size", [3, 600])  # 600: PostgreSQL's COPY path
+def test_the_count_is_rows_inserted_or_changed_not_rows_sent(engine: Engine, size: int) -> None:
+    """Issue 15: a --test run reported 138 courses written for a table of 85 (stubs and unchanged rows counted)."""
+    rows = [{"id": f"crs_{i}", "name": f"Course {i}", "region_code": "gb"} for i in range(size)]
+    with engine.begin() as connection:
+        assert upsert(connection, ra_mst_courses, rows) == size
+        assert upsert(connection, ra_mst_courses, rows) == 0  # the same values again: nothing written
+        assert upsert(connection, ra_mst_courses, [{"id": r["id"], "name": "Stub"} for r in rows],
+                      update_existing=False) == 0
+        changed = [{**row, "name": "Renamed"} if index % 3 == 0 else row for index, row in enumerate(rows)]
+        assert upsert(connection, ra_mst_courses, changed) == len(range(0, size, 3))
+        assert upsert(connection, ra_mst_courses, [{"id": f"crs_new{i}", "name": "Stub"} for i in range(size)],
+                      update_existing=False) == size

@@ -59,13 +59,16 @@ def _count(engine: Engine, table: object) -> int:
 
 def test_racecards_write_every_table_and_rerun_changes_nothing(engine: Engine) -> None:
     batch = _cards_batch()
+    counts = []
     for _ in range(2):
         with engine.begin() as connection:
-            written = write_batch(connection, batch)
+            counts.append(write_batch(connection, batch))
+    written, again = counts
     runners = sum(len(card["runners"]) for card in CARDS)
     assert _count(engine, ra_mst_races) == len(CARDS)
-    assert _count(engine, ra_mst_runners) == runners
+    assert _count(engine, ra_mst_runners) == runners == written["ra_mst_runners"]
     assert _count(engine, ra_runner_odds) == len(batch.odds) == written["ra_runner_odds"]
+    assert again["ra_mst_runners"] == again["ra_runner_odds"] == 0  # written means inserted or changed (issue 15)
     assert _count(engine, ra_mst_bookmakers) == 3
     assert _count(engine, ra_runner_supplementary) == len(batch.supplementary)
     with engine.connect() as connection:

@@ -31,7 +31,7 @@ from darkhorses.racing_api.errors import AuthError, PlanError
 from darkhorses.racing_api.limiter import RateLimiter, RateLimits
 
 from .alert_receivers import SMTP_PASSWORD, SMTP_USER, WEBHOOK_TOKEN, Mailbox, Webhook, smtp_server, webhook
-from .conftest import CARD, NOW, TODAY, add_failed_unit, add_rows, add_run
+from .conftest import NOW, TODAY, add_failed_unit, add_rows, add_run
 
 pytest.importorskip("apprise", reason="alerts need the alerts extra: pip install 'darkhorses[alerts]'")
 pytest.importorskip("aiosmtpd", reason="the SMTP receiver needs aiosmtpd (dev extra)")

@@ -17,7 +17,7 @@ from .conftest import CARD, NOW, add_failed_unit, add_run
 def test_a_working_database_is_healthy(seeded: Engine) -> None:
     report = check_health(seeded, NOW)
     assert report.ok
-    assert require_healthy(report) == ("healthy: last daily run 2025-10-20 10:00 UTC, 2h ago; no failed units in "
+    assert require_healthy(report) == ("healthy: last daily run 2025-10-20 11:00 London time, 2h ago; no failed units in "
                                        "3 days; 5 data-quality checks pass")
 
 
@@ -26,9 +26,16 @@ def test_no_successful_daily_run_in_25_hours(seeded: Engine) -> None:
         connection.execute(update(dh_runs).values(finished_at=NOW - dt.timedelta(hours=25, minutes=1)))
     add_run(seeded, finished=NOW - dt.timedelta(hours=1), success=False)  # a failed daily run does not count
     add_run(seeded, finished=NOW - dt.timedelta(hours=1), mode="manual")  # nor does another mode
+    add_run(seeded, finished=NOW - dt.timedelta(hours=1), mode="retry")  # nor a retry of failed units (issue 15)
     assert check_health(seeded, NOW).problems == (
-        "no successful daily run in the last 25 hours (last: 2025-10-19 10:59 UTC, 25h ago)",)
+        "no successful daily run in the last 25 hours (last: 2025-10-19 11:59 London time, 25h ago)",)
     assert check_health(seeded, NOW - dt.timedelta(minutes=2)).ok
+
+
+def test_status_and_health_print_times_in_the_same_zone(seeded: Engine) -> None:
+    from darkhorses.ops.status import london_time
+
+    assert london_time(NOW - dt.timedelta(hours=2)) in require_healthy(check_health(seeded, NOW))
 
 
 def test_no_daily_run_ever(engine: Engine) -> None:

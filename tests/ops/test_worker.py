@@ -22,6 +22,7 @@ from darkhorses.db.schema import dh_locks
 from darkhorses.errors import DarkHorsesError
 from darkhorses.ingest.controller import FetchOptions, FetchReport, plan_units
 from darkhorses.db.locks import LockHeld
+from darkhorses.stats.populate import PopulateResult
 from darkhorses.ops.worker import LOCK_NAME, MISFIRE_GRACE, SCHEDULE, Worker, fire_times, upcoming
 
 UTC = dt.timezone.utc
@@ -96,8 +97,10 @@ class Pipeline:
         report = FetchReport(mode=options.mode, started_at=_utc(2025, 6, 28))
         return report, Path("logs/run.json")
 
-    def populate(self, engine: Engine) -> None:
+    def populate(self, engine: Engine, should_stop: Callable[[], bool]) -> PopulateResult:
         self.calls.append("populate")
+        self.should_stop = should_stop
+        return PopulateResult(TODAY, _utc(2025, 6, 28), False, 0, (), ())
 
 
 @pytest.fixture

@@ -92,12 +92,14 @@ async def test_5xx_on_every_attempt_raises_server_error_after_five(fake: FakeApi
     assert len(fake.requests) == 5
 
 
-async def test_connection_errors_on_every_attempt_raise_server_error(fake: FakeApi, client: RacingApiClient) -> None:
-    def refuse(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("connection refused", request=request)
+async def test_broken_connections_on_every_attempt_raise_server_error(fake: FakeApi, client: RacingApiClient) -> None:
+    """The server was reached each time (so it is up) but the exchange broke: five attempts.
+    Connections that never reach it stop sooner (test_api_unreachable.py)."""
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise httpx.RemoteProtocolError("server disconnected", request=request)
 
-    fake.add_handler("/v1/courses", refuse)
-    with pytest.raises(ServerError, match="could not get /v1/courses .* after 5 attempts: ConnectError"):
+    fake.add_handler("/v1/courses", broken)
+    with pytest.raises(ServerError, match="could not get /v1/courses .* after 5 attempts: RemoteProtocolError"):
         await client.courses()
     assert len(fake.requests) == 5
 

@@ -16,7 +16,10 @@ from darkhorses.db.schema import dh_locks, dh_runs
 from darkhorses.db.locks import LockHeld, lock_holder
 from darkhorses.ingest.controller import fetch_lock
 
-NOW = dt.datetime.now(dt.timezone.utc)
+
+def _now() -> dt.datetime:
+    """Now, when the test runs: a time taken at import would age past the 15-minute stale limit in a long suite."""
+    return dt.datetime.now(dt.timezone.utc)
 
 
 def _dead_pid() -> int:
@@ -26,7 +29,8 @@ def _dead_pid() -> int:
     return int(child.stdout)
 
 
-def _held_by(engine: Engine, holder: str, heartbeat: dt.datetime = NOW) -> None:
+def _held_by(engine: Engine, holder: str, heartbeat: dt.datetime | None = None) -> None:
+    heartbeat = heartbeat or _now()
     with engine.begin() as connection:
         connection.execute(insert(dh_locks).values(name="fetch", holder=holder, acquired_at=heartbeat,
                                                    heartbeat_at=heartbeat))
@@ -43,9 +47,9 @@ def test_lock_of_a_killed_process_on_this_host_is_taken_over_and_its_run_marked(
     _held_by(engine, f"{host} pid {pid}")
     with engine.begin() as connection:
         connection.execute(insert(dh_runs).values(command="fetch", mode="backfill", status="running",
-                                                  started_at=NOW, pid=pid, host=host))
+                                                  started_at=_now(), pid=pid, host=host))
         connection.execute(insert(dh_runs).values(command="fetch", mode="daily", status="running",
-                                                  started_at=NOW, pid=pid, host="elsewhere"))
+                                                  started_at=_now(), pid=pid, host="elsewhere"))
     with fetch_lock(engine, lock_holder()):
         assert _holder(engine) == lock_holder()
     assert _holder(engine) is None
@@ -68,6 +72,6 @@ def test_a_live_or_uncheckable_holder_keeps_the_lock(engine: Engine, kind: str) 
 
 
 def test_a_silent_holder_loses_the_lock_after_15_minutes(engine: Engine) -> None:
-    _held_by(engine, "another-host pid 1", heartbeat=NOW - dt.timedelta(minutes=16))
+    _held_by(engine, "another-host pid 1", heartbeat=_now() - dt.timedelta(minutes=16))
     with fetch_lock(engine, lock_holder()):
         assert _holder(engine) == lock_holder()

@@ -31,7 +31,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Column, Table, UniqueConstraint, func
+from sqlalchemy import Column, Table, UniqueConstraint, and_, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 
@@ -126,9 +126,22 @@ def _statement(table: Table, columns: frozenset[str], key: Sequence[str], dialec
     touched = table.c.get("updated_at")
     if touched is not None and "updated_at" not in columns and touched.info.get("populated_by") == "db.upsert":
         update["updated_at"] = func.now()
-    if not update:
+    compared = _compared(table, columns, key)
+    if not update or not compared:
         return statement.on_conflict_do_nothing(index_elements=list(key))
-    return statement.on_conflict_do_update(index_elements=list(key), set_=update)
+    changed = or_(*(
+        stored[merge.name].is_distinct_from(new[merge.name]) if merge.rule == "replace"
+        else and_(new[merge.name].is_not(None), stored[merge.name].is_distinct_from(new[merge.name]))
+        for merge in compared
+    ))
+    return statement.on_conflict_do_update(index_elements=list(key), set_=update, where=changed)
+
+
+def _compared(table: Table, columns: Iterable[str], key: Sequence[str]) -> list[_Merge]:
+    """The supplied columns whose change makes an existing row count as written, each with its
+    merge rule: a row sent again unchanged (or with only missing values where stored ones are kept)
+    is left alone, ``updated_at`` included, so the count is rows inserted or changed."""
+    return [merge for merge in _merges(table, columns, key) if merge.name != "updated_at"]
 
 
 @dataclass(frozen=True)
@@ -232,15 +245,19 @@ _MERGE_SQL = {
     "replace": 'EXCLUDED."{name}"',
     "unless_missing": 'COALESCE(EXCLUDED."{name}", "{table}"."{name}")',
 }
+_CHANGED_SQL = {
+    "replace": '"{table}"."{name}" IS DISTINCT FROM EXCLUDED."{name}"',
+    "unless_missing": '(EXCLUDED."{name}" IS NOT NULL AND "{table}"."{name}" IS DISTINCT FROM EXCLUDED."{name}")',
+}
 """:class:`_Merge` rules as SQL for the COPY path (the same rules the compiled statements use)."""
 
 
 def _copy_upsert(
     connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
     key: Sequence[str], update_existing: bool,
-) -> None:
+) -> int:
     """Stage ``rows`` (values in ``columns`` order) with COPY, then merge them into ``table`` with
-    one statement."""
+    one statement; returns the rows inserted or changed."""
     stage = f"_dh_stage_{table.name}"
     connection.exec_driver_sql(
         f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DROP'
@@ -257,11 +274,13 @@ def _copy_upsert(
     touched = table.c.get("updated_at")
     if touched is not None and "updated_at" not in columns and touched.info.get("populated_by") == "db.upsert":
         updates.append('"updated_at" = now()')
-    action = f"DO UPDATE SET {', '.join(updates)}" if update_existing and updates else "DO NOTHING"
-    connection.exec_driver_sql(
+    changed = " OR ".join(_CHANGED_SQL[merge.rule].format(name=merge.name, table=table.name)
+                          for merge in _compared(table, columns, key))
+    action = f"DO UPDATE SET {', '.join(updates)} WHERE {changed}" if update_existing and changed else "DO NOTHING"
+    return connection.exec_driver_sql(
         f'INSERT INTO "{table.name}" ({_quoted(columns)}) SELECT {_quoted(columns)} FROM "{stage}" '
         f"ON CONFLICT ({_quoted(key)}) {action}"
-    )
+    ).rowcount
 
 
 def upsert(
@@ -276,20 +295,21 @@ def upsert(
     """Insert or update ``rows`` in ``table`` on ``key`` (default: :func:`conflict_key`).
 
     With ``update_existing=False`` rows that already exist are left alone (parents another
-    endpoint owns: create if missing, never overwrite). Returns the number of distinct rows
-    sent. Runs inside the caller's transaction, so a work unit's rows and its ledger entry
-    commit together.
+    endpoint owns: create if missing, never overwrite). Returns the number of rows inserted or
+    changed (a row sent again with the same values is not written). Runs inside the caller's
+    transaction, so a work unit's rows and its ledger entry commit together.
     """
     key = tuple(key or conflict_key(table))
     merged = _merge_duplicates(rows, key, table)
     groups: dict[frozenset[str], list[Row]] = {}
     for row in merged:
         groups.setdefault(frozenset(row), []).append(row)
+    written = 0
     for shape, group in groups.items():
         columns = tuple(sorted(shape))
-        upsert_tuples(connection, table, columns, list(map(_picker(columns), group)), key=key, batch_size=batch_size,
-                      update_existing=update_existing)
-    return len(merged)
+        written += upsert_tuples(connection, table, columns, list(map(_picker(columns), group)), key=key,
+                                 batch_size=batch_size, update_existing=update_existing)
+    return written
 
 
 def upsert_tuples(
@@ -309,12 +329,13 @@ def upsert_tuples(
     if missing:
         raise ValueError(f"{table.name} has no column(s) {sorted(missing)}")
     if connection.dialect.name == "postgresql" and len(rows) >= COPY_THRESHOLD:
-        _copy_upsert(connection, table, columns, rows, key, update_existing)
-        return len(rows)
+        return _copy_upsert(connection, table, columns, rows, key, update_existing)
     prepared = _prepared(table, columns, key, connection.dialect, update_existing)
+    written = 0
     for start in range(0, len(rows), batch_size):
-        connection.exec_driver_sql(prepared.sql, prepared.parameters(rows[start : start + batch_size]))
-    return len(rows)
+        batch = prepared.parameters(rows[start : start + batch_size])
+        written += connection.exec_driver_sql(prepared.sql, batch).rowcount
+    return written
 
 
 def upsert_all(

@@ -10,20 +10,31 @@ Modes (the flags follow the previous system's controller, which users know):
 * **manual**: the named tables for a date range or ``--days-back``.
 
 Each unit's rows and its ledger entry commit in one transaction. A unit that fails is recorded
-with its reason and the run goes on (``--retry-failed`` reruns exactly those); credentials or
-plan problems stop the run at once, since retrying cannot fix them.
+with its reason and the run goes on (``--retry-failed`` reruns exactly those, recorded as mode
+``retry``); credentials or plan problems, and an API that cannot be reached at all, stop the run
+at once, since retrying cannot fix them.
+
+A run tells the truth about how it ended. SIGINT (Ctrl-C) or SIGTERM abandons the requests in
+flight, lets the units being written commit, starts nothing new, and records the run as
+``interrupted`` with its units done and left; the same command then resumes: it skips the units
+the interrupted run (and any resumed runs before it) completed, even in modes that otherwise
+fetch everything they are asked for again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
+import signal
 import socket
 import sys
+import threading
+import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,11 +51,11 @@ from darkhorses.config import Settings
 from darkhorses.db.engine import for_writing
 from darkhorses.db.locks import beat, database_lock, lock_holder
 from darkhorses.db.migrate import open_for_writing
-from darkhorses.db.schema import dh_quarantine, dh_runs, ra_metadata_tracking
+from darkhorses.db.schema import dh_quarantine, dh_runs, ra_metadata_tracking, ra_mst_regions
 from darkhorses.errors import ConfigError, DarkHorsesError
 from darkhorses.ingest import ledger
 from darkhorses.ingest.collection import record_tables
-from darkhorses.ingest.horses import fetch_horse, refresh_ages, unenriched
+from darkhorses.ingest.horses import fetch_horse, pending_count, refresh_ages, unenriched
 from darkhorses.ingest.ledger import Unit
 from darkhorses.ingest.pages import PageReaders, page_readers
 from darkhorses.ingest.racecards import DAYS_AHEAD, FIRST_PRO_RACECARD, fetch_racecards
@@ -56,7 +67,7 @@ from darkhorses.ingest.writer import write_batch
 from darkhorses.ops import alerts
 from darkhorses.racing_api.archive import RawArchive
 from darkhorses.racing_api.client import RacingApiClient
-from darkhorses.racing_api.errors import AuthError, PlanError, RacingApiError
+from darkhorses.racing_api.errors import AuthError, PlanError, RacingApiError, Unreachable
 from darkhorses.racing_api.limiter import RateLimiter
 from darkhorses.racing_api.retry import RetryPolicy
 
@@ -70,7 +81,19 @@ RESULTS_DAYS_BACK = 2
 REFERENCE_MAX_AGE = dt.timedelta(days=30)
 TEST_DAYS = 7
 TEST_HORSES = 25
+PROGRESS_EVERY = 30.0
+"""Seconds between progress lines, at most, when not on a terminal."""
+SIGNAL_EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}
+"""The shell's codes for a process ended by these signals (128 + the signal number)."""
+STOP_REQUEST = "a stop request"
+"""What interrupted a run whose ``should_stop`` said so (the worker shutting down)."""
+FATAL = (AuthError, PlanError, Unreachable)
+"""Failures no retry of a unit can fix: the run stops."""
 LOCK_STALE_AFTER = dt.timedelta(minutes=15)
+RESUME_LOOKBACK = 50
+"""Runs of a mode searched for the last one of the same command."""
+RESUME_WITHIN = dt.timedelta(hours=6)
+"""How recent an interrupted run must be for the same command to resume it rather than start afresh."""
 WORKER_MIN_DATE_UNITS = 8
 """Racecard and results units from which pages are read in a worker process (see
 :mod:`darkhorses.ingest.pages`); below it, starting the process costs more than it saves."""
@@ -113,9 +136,27 @@ class FetchOptions:
     racecard_days: int = 3
     test: bool = False
     retry_failed: bool = False
+    enrich: bool = True
+    """False (``--no-enrich``): no horse profiles this run; they stay pending for a later one."""
+    enrich_limit: int | None = None
+    """At most this many horse profiles this run (``--test``: 25); None: every pending horse."""
     concurrency: int = 8
     should_stop: Callable[[], bool] | None = field(default=None, compare=False)
     """Asked before each unit; True (a SIGTERM to the worker) leaves the rest for the next run."""
+
+    @property
+    def recorded_mode(self) -> str:
+        """The mode in ``dh_runs`` and the run file: a retry is not the mode it was typed with."""
+        return "retry" if self.retry_failed else self.mode
+
+    def signature(self) -> dict[str, Any]:
+        """What makes two runs "the same command", for resuming an interrupted one."""
+        return {"tables": sorted(self.tables), "start_date": _iso(self.start_date), "end_date": _iso(self.end_date),
+                "days_back": self.days_back, "racecard_days": self.racecard_days, "test": self.test}
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 @dataclass
@@ -138,16 +179,52 @@ class FetchReport:
     error: str | None = None
     archive: str | None = None
     stopped: int = 0
-    """Units not started because a stop was asked for; the ledger has them as not done."""
+    """Units not done because the run stopped early (a signal, a stop request, a dead API); the
+    ledger has them as not done."""
+    interrupted_by: str | None = None
+    """``SIGINT``, ``SIGTERM`` or :data:`STOP_REQUEST`."""
+    planned: int = 0
+    """Units this run set out to do (after skipping those done), enrichment included once listed."""
+    options: dict[str, Any] = field(default_factory=dict)
+    resume_since: dt.datetime | None = None
+    """When resuming: the start of the first interrupted run of this command; its done units are skipped."""
 
     @property
     def success(self) -> bool:
-        return self.error is None and not self.failed and not self.stopped
+        return self.error is None and not self.failed and not self.stopped and self.interrupted_by is None
+
+    @property
+    def status(self) -> str:
+        """``dh_runs.status``: succeeded, failed (an error or failed units) or interrupted."""
+        if self.interrupted_by is not None and self.error is None:
+            return "interrupted"
+        return "succeeded" if self.success else "failed"
+
+    @property
+    def units_left(self) -> int:
+        return self.stopped
+
+    @property
+    def exit_code(self) -> int:
+        """0 on success; 130 or 143 after SIGINT or SIGTERM, as the shell would say; else 1."""
+        if self.success:
+            return 0
+        return SIGNAL_EXIT_CODES.get(self.interrupted_by or "", 1) if self.status == "interrupted" else 1
+
+    def stopped_line(self) -> str:
+        """One line for an interrupted run: what was done, what is left, how to resume."""
+        done = sum(self.units_done.values())
+        total = done + len(self.failed) + self.stopped
+        jobs = ", ".join(f"{job} {count}" for job, count in sorted(self.units_done.items()) if count)
+        failed = f", {len(self.failed)} failed" if self.failed else ""
+        return (f"interrupted by {self.interrupted_by}: {done} of {total} units done"
+                f"{f' ({jobs})' if jobs else ''}{failed}, {self.stopped} left; run the same command again to resume")
 
     def to_json(self) -> dict[str, Any]:
         finished = self.finished_at or dt.datetime.now(dt.timezone.utc)
         return {
             "mode": self.mode,
+            "status": self.status,
             "success": self.success,
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "finished_at": finished.isoformat(timespec="seconds"),
@@ -164,6 +241,10 @@ class FetchReport:
             "unknown_fields": dict(sorted(self.unknown_fields.items())),
             "archive": self.archive,
             "stopped_units": self.stopped,
+            "units_left": self.units_left,
+            "interrupted_by": self.interrupted_by,
+            "options": self.options,
+            "resume_since": self.resume_since.isoformat() if self.resume_since else None,
             "error": self.error,
         }
 
@@ -202,6 +283,7 @@ def plan_units(options: FetchOptions, settings: Settings, today: dt.date) -> tup
         raise ConfigError(f"racecards can be fetched at most {DAYS_AHEAD} days ahead, not {options.racecard_days}")
     notes: list[str] = []
     if options.mode == "daily":
+        _refuse_date_flags(options)
         ahead = 0 if options.test else options.racecard_days
         racecard_days = _days(today, today + dt.timedelta(days=ahead))
         result_days = _days(today - dt.timedelta(days=RESULTS_DAYS_BACK), today)
@@ -209,8 +291,11 @@ def plan_units(options: FetchOptions, settings: Settings, today: dt.date) -> tup
     else:
         start, end = _date_range(options, today)
         jobs = jobs_for(options.tables) if options.tables else ["regions", "courses", "racecards", "results"]
-        racecard_days = _racecard_days(start, end, options.mode, today, notes)
-        result_days = _result_days(start, end, settings, today, notes)
+        skipped: dict[str, str] = {}
+        racecard_days = _racecard_days(start, end, options.mode, today, skipped)
+        result_days = _result_days(start, end, settings, today, skipped)
+        _refuse_nothing_to_fetch(options, jobs, {"racecards": racecard_days, "results": result_days}, skipped)
+        notes += [f"{reason}: skipped" for job, reason in skipped.items() if job in jobs]
     if not settings.plan_includes("pro") and "racecards" in jobs:
         notes.append(f"your plan ({settings.racing_api_plan}) does not include Pro racecards: skipped")
         jobs.remove("racecards")
@@ -223,6 +308,29 @@ def plan_units(options: FetchOptions, settings: Settings, today: dt.date) -> tup
     return units, notes
 
 
+def _refuse_date_flags(options: FetchOptions) -> None:
+    """Daily mode picks its own dates: a date flag given with it would be silently ignored."""
+    for flag, value in (("--days-back", options.days_back), ("--start-date", options.start_date),
+                        ("--end-date", options.end_date)):
+        if value is not None:
+            raise ConfigError(f"{flag} is for --mode manual or backfill; daily fetches racecards for today + "
+                              f"--racecard-days and results for the last {RESULTS_DAYS_BACK + 1} days")
+
+
+def _refuse_nothing_to_fetch(options: FetchOptions, jobs: list[str], days: dict[str, list[dt.date]],
+                             skipped: dict[str, str]) -> None:
+    """A dated job that was asked for by name, or every dated job of the run, with no date left
+    that can exist: refuse rather than "succeed" having done nothing."""
+    dated = [job for job in ("racecards", "results") if job in jobs]
+    empty = [job for job in dated if not days[job]]
+    named = [job for job in empty if options.tables and job in jobs_for(options.tables) and job in skipped]
+    if not named and (not dated or empty != dated):
+        return
+    reasons = [skipped[job] for job in (named or empty) if job in skipped]
+    if reasons:
+        raise ConfigError("nothing to fetch: " + "; ".join(reasons))
+
+
 def _date_range(options: FetchOptions, today: dt.date) -> tuple[dt.date, dt.date]:
     end = options.end_date or today
     if options.days_back is not None:
@@ -233,8 +341,10 @@ def _date_range(options: FetchOptions, today: dt.date) -> tuple[dt.date, dt.date
         start = options.start_date
     elif options.mode == "backfill":
         start = BACKFILL_START
+    elif options.test:
+        start = end - dt.timedelta(days=TEST_DAYS - 1)
     else:
-        raise ConfigError("manual mode needs --start-date or --days-back")
+        raise ConfigError("manual mode needs --start-date or --days-back (or --test: the last 7 days)")
     if start > end:
         raise ConfigError(f"--start-date {start} is after --end-date {end}")
     if end > today + dt.timedelta(days=DAYS_AHEAD):
@@ -244,22 +354,29 @@ def _date_range(options: FetchOptions, today: dt.date) -> tuple[dt.date, dt.date
     return start, end
 
 
-def _racecard_days(start: dt.date, end: dt.date, mode: str, today: dt.date, notes: list[str]) -> list[dt.date]:
+def _racecard_days(start: dt.date, end: dt.date, mode: str, today: dt.date,
+                   skipped: dict[str, str]) -> list[dt.date]:
+    """The racecard dates of a range; why any were left out goes to ``skipped["racecards"]``."""
     last = end if mode == "manual" else min(end, today)
     first = max(start, FIRST_PRO_RACECARD)
     if start < FIRST_PRO_RACECARD:
-        notes.append(f"Pro racecards exist only from {FIRST_PRO_RACECARD}: earlier racecards skipped")
+        skipped["racecards"] = f"Pro racecards before {FIRST_PRO_RACECARD} do not exist"
     return _days(first, last) if first <= last else []
 
 
-def _result_days(start: dt.date, end: dt.date, settings: Settings, today: dt.date, notes: list[str]) -> list[dt.date]:
+def _result_days(start: dt.date, end: dt.date, settings: Settings, today: dt.date,
+                 skipped: dict[str, str]) -> list[dt.date]:
+    """The results dates of a range; why any were left out goes to ``skipped["results"]``."""
     floor = _results_start(settings, today)
     first, last = max(start, floor), min(end, today)
+    reasons = []
     if start < floor:
         reason = "" if settings.racing_api_history_addon else " without the history add-on (RACING_API_HISTORY_ADDON)"
-        notes.append(f"results before {floor} are not available{reason}: skipped")
+        reasons.append(f"results before {floor} are not available{reason}")
     if end > today:
-        notes.append(f"results after today ({today}) do not exist yet: skipped")
+        reasons.append(f"results after today ({today}) do not exist yet")
+    if reasons:
+        skipped["results"] = "; ".join(reasons)
     return _days(first, last) if first <= last else []
 
 
@@ -306,11 +423,14 @@ class Progress(Protocol):
 
 
 class LogProgress:
-    """Progress as log lines, every tenth of a job and at its end (for cron and containers)."""
+    """Progress as log lines (for cron and containers): every tenth of a job, at its end, and at
+    least every :data:`PROGRESS_EVERY` while units land (a long enrichment's tenth can take an hour)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._totals: dict[str, int] = {}
         self._done: Counter[str] = Counter()
+        self._clock = clock
+        self._last = clock()
 
     def add(self, job: str, total: int) -> None:
         self._totals[job] = self._totals.get(job, 0) + total
@@ -318,7 +438,9 @@ class LogProgress:
     def advance(self, job: str) -> None:
         self._done[job] += 1
         done, total = self._done[job], self._totals[job]
-        if done == total or done % max(1, total // 10) == 0:
+        now = self._clock()
+        if done == total or done % max(1, total // 10) == 0 or now - self._last >= PROGRESS_EVERY:
+            self._last = now
             log.info("%s: %d/%d units", job, done, total)
 
 
@@ -331,10 +453,39 @@ class _Run:
         self.report, self.run_id, self.holder, self.progress = report, run_id, holder, progress
         self.readers = readers
         self._writing = asyncio.Lock()
+        self._fetching: set[asyncio.Future[Batch]] = set()
+        self.fatal: RacingApiError | None = None
+
+    def interrupt(self, reason: str) -> None:
+        """Stop the run (a signal handler): abandon the requests in flight, start nothing new.
+        Units already being written still commit; everything else stays in the ledger as not done."""
+        if self.report.interrupted_by is not None:
+            return
+        log.warning("%s: stopping; units being written finish, requests in flight are abandoned", reason)
+        self.report.interrupted_by = reason
+        for fetch in list(self._fetching):
+            fetch.cancel()
+
+    def stopping(self) -> bool:
+        """True once the run was interrupted, a fatal error met, or ``should_stop`` said so (asked
+        only until it first says yes, and only when a unit is about to start)."""
+        if self.report.interrupted_by is None and self.fatal is None and self.options.should_stop is not None \
+                and self.options.should_stop():
+            log.info("a stop was requested; the units in flight finish")
+            self.report.interrupted_by = STOP_REQUEST
+        return self.report.interrupted_by is not None or self.fatal is not None
 
     async def chain(self, units: list[Unit]) -> None:
         """Fetch ``units`` at once, then write them together (see :meth:`_together`)."""
+        if self.stopping():
+            self.report.stopped += len(units)
+            for unit in units:
+                self.progress.advance(unit.job)
+            return
         fetches = [asyncio.ensure_future(self.produce(unit)()) for unit in units]
+        self._fetching.update(fetches)
+        for fetch in fetches:
+            fetch.add_done_callback(self._fetching.discard)
         try:
             await self._together(units, fetches)
         finally:
@@ -355,13 +506,15 @@ class _Run:
         started = dt.datetime.now(dt.timezone.utc)
         fetched: list[tuple[Unit, Batch]] = []
         for unit, fetch in zip(units, fetches):
-            if self.options.should_stop is not None and self.options.should_stop():
-                self.report.stopped += 1
-                continue
             try:
                 fetched.append((unit, await fetch))
-            except (AuthError, PlanError):
-                raise
+            except asyncio.CancelledError:
+                if self.report.interrupted_by is None and self.fatal is None:
+                    raise
+                self.report.stopped += 1
+            except FATAL as exc:
+                self._fatal(exc)
+                self.report.stopped += 1
             except RacingApiError as exc:
                 self._failed(unit, exc, started)
         if not fetched:
@@ -379,6 +532,14 @@ class _Run:
             self.report.quarantined += len(batch.quarantined)
             self.report.unparsed.update(batch.unparsed)
             log.debug("unit %s: %d rows", unit, batch.row_count())
+
+    def _fatal(self, error: RacingApiError) -> None:
+        """Remember the first failure that ends the run and abandon the other requests: they
+        would meet it too. :meth:`run_chains` raises it once every chain has stopped."""
+        if self.fatal is None:
+            self.fatal = error
+            for fetch in list(self._fetching):
+                fetch.cancel()
 
     def _failed(self, unit: Unit, error: Exception, started: dt.datetime) -> None:
         reason = str(error).splitlines()[0]
@@ -440,6 +601,28 @@ class _Run:
                 await self.chain(chain)
 
         await asyncio.gather(*(one(chain) for chain in chains))
+        if self.fatal is not None:
+            raise self.fatal
+
+
+def _resume_since(engine: Engine, options: FetchOptions, now: dt.datetime) -> dt.datetime | None:
+    """When this command's last run stopped early (and started less than :data:`RESUME_WITHIN`
+    before ``now``): the start of the first run of that streak, from which every done unit need
+    not be fetched again. None: start afresh (an older run's recent dates have changed since)."""
+    signature = options.signature()
+    query = (select(dh_runs.c.started_at, dh_runs.c.summary)
+             .where(dh_runs.c.command == "fetch", dh_runs.c.mode == options.recorded_mode,
+                    dh_runs.c.status != "running")
+             .order_by(dh_runs.c.id.desc()).limit(RESUME_LOOKBACK))
+    with engine.connect() as connection:
+        for started, summary in connection.execute(query):
+            if (summary or {}).get("options") != signature:
+                continue
+            if not summary.get("units_left"):
+                return None
+            since = dt.datetime.fromisoformat(summary["resume_since"]) if summary.get("resume_since") else started
+            return since if now - since < RESUME_WITHIN else None
+    return None
 
 
 def _start_run(engine: Engine, mode: str, started: dt.datetime) -> int:
@@ -455,8 +638,7 @@ def _finish_run(engine: Engine, run_id: int, report: FetchReport) -> None:
     with engine.begin() as connection:
         connection.execute(
             update(dh_runs).where(dh_runs.c.id == run_id).values(
-                status="interrupted" if report.stopped else "succeeded" if report.success else "failed",
-                success=report.success, finished_at=now,
+                status=report.status, success=report.success, finished_at=now,
                 summary=report.to_json(), error=report.error)
         )
         record_tables(connection, run_id=run_id, mode=report.mode, written=report.written, success=report.success,
@@ -482,12 +664,14 @@ async def run_fetch(
     today = today or london_today()
     units, notes = plan_units(options, settings, today)
     engine = for_writing(engine) if engine is not None else open_for_writing(settings.database_url)
-    report = FetchReport(mode=options.mode, started_at=dt.datetime.now(dt.timezone.utc), notes=notes)
+    report = FetchReport(mode=options.recorded_mode, started_at=dt.datetime.now(dt.timezone.utc), notes=notes,
+                         options=options.signature(), planned=len(units))
     for note in notes:
         log.warning(note)
     holder = lock_holder()
-    with fetch_lock(engine, holder):
-        run_id = _start_run(engine, options.mode, report.started_at)
+    with _signals_stop(report) as on_signal, fetch_lock(engine, holder):
+        report.resume_since = _resume_since(engine, options, report.started_at)
+        run_id = _start_run(engine, report.mode, report.started_at)
         try:
             archive = RawArchive.from_settings(settings)
             dated = sum(unit.job in ("racecards", "results") for unit in units)
@@ -496,7 +680,9 @@ async def run_fetch(
                 with page_readers(in_worker=dated >= WORKER_MIN_DATE_UNITS) as readers:
                     run = _Run(engine, api, settings, options, report, run_id, holder, progress or LogProgress(),
                                readers)
+                    on_signal.append(run.interrupt)
                     try:
+                        await _check_regions(api, engine, settings.regions)
                         await _execute(run, engine, units, options, today)
                     finally:
                         report.api_calls.update(api.requests)
@@ -510,6 +696,9 @@ async def run_fetch(
             report.error = str(exc)
             raise
         finally:
+            if report.error is not None or report.interrupted_by is not None:  # units never reached are left too
+                report.stopped = max(report.stopped,
+                                     report.planned - sum(report.units_done.values()) - len(report.failed))
             report.finished_at = dt.datetime.now(dt.timezone.utc)
             _finish_run(engine, run_id, report)
             path = write_run_file(settings, report.mode, report.started_at, report.to_json())
@@ -517,18 +706,77 @@ async def run_fetch(
     return report, path
 
 
+@contextlib.contextmanager
+def _signals_stop(report: FetchReport) -> Iterator[list[Callable[[str], None]]]:
+    """Turn SIGINT and SIGTERM into an orderly stop for the block: each calls the callbacks the
+    block appends (the run's :meth:`_Run.interrupt`), or, before there is a run, only records the
+    signal, so the run that starts stops at once. Only the main thread can take signals (the
+    worker runs fetches in a thread of its own and stops them through ``should_stop``)."""
+    callbacks: list[Callable[[str], None]] = []
+
+    def stop(name: str) -> None:
+        if not callbacks:
+            report.interrupted_by = report.interrupted_by or name
+        for callback in callbacks:
+            callback(name)
+
+    loop = asyncio.get_running_loop()
+    installed = []
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(signum, stop, signum.name)
+            except (NotImplementedError, RuntimeError):  # Windows' event loops take no signals
+                continue
+            installed.append(signum)
+    try:
+        yield callbacks
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+
+async def _check_regions(api: RacingApiClient, engine: Engine, regions: list[str]) -> None:
+    """Refuse region codes the API does not know (it would silently return nothing for them),
+    checked against ``ra_mst_regions``, or the API's region list while that table is empty."""
+    with engine.connect() as connection:
+        known = set(connection.scalars(select(ra_mst_regions.c.code)))
+    if not known:
+        try:
+            known = {region.region_code.lower() for region in await api.regions() if region.region_code}
+        except FATAL:
+            raise
+        except RacingApiError as exc:
+            log.warning("could not check DARKHORSES_REGIONS against the API's regions: %s", exc)
+            return
+    unknown = [code for code in regions if code not in known]
+    if unknown:
+        raise ConfigError(f"DARKHORSES_REGIONS has unknown region code {unknown[0]!r}; The Racing API knows "
+                          f"{', '.join(sorted(known))}")
+
+
 async def _execute(run: _Run, engine: Engine, units: list[Unit], options: FetchOptions, today: dt.date) -> None:
+    since = run.report.resume_since
     if options.retry_failed:
         units = ledger.failed_units(engine)
         log.info("retrying %d failed units", len(units))
     else:
         with engine.connect() as connection:
             done = {job: ledger.done_keys(connection, job) for job in {u.job for u in units}}
-        units = [u for u in units if u.key not in done[u.job] or _always_refetched(u, options, today, engine)]
+            resumed = {job: ledger.done_keys(connection, job, since) if since else set() for job in done}
+        if since:
+            skipped = sum(u.key in resumed[u.job] for u in units)
+            log.info("resuming the run of %s: %d units it already did are skipped", f"{since:%Y-%m-%d %H:%M} UTC",
+                     skipped)
+        units = [u for u in units if u.key not in resumed[u.job]
+                 and (u.key not in done[u.job] or _always_refetched(u, options, today, engine))]
+    run.report.planned = len(units)
     reference = [u for u in units if u.job in ("regions", "courses")]
     for unit in reference:
         run.progress.add(unit.job, 1)
         await run.chain([unit])
+    if run.fatal is not None:
+        raise run.fatal
     # A date's racecards and results in one chain, results last: both write some race and runner
     # columns (draw, ratings, distance), and the result's value must win whatever order the
     # requests finish in. Different dates are independent, so their chains overlap.
@@ -539,12 +787,64 @@ async def _execute(run: _Run, engine: Engine, units: list[Unit], options: FetchO
     retried = [u for u in units if u.job == "horses"]
     await run.run_all(retried)
     if options.mode != "manual" or not options.tables or "horses" in jobs_for(options.tables):
-        with engine.connect() as connection:
-            horses = unenriched(connection, TEST_HORSES if options.test else None)
-        asked = {u.key for u in retried}  # a horse that just failed again waits for the next run
-        await run.run_all([Unit("horses", horse_id) for horse_id in horses if horse_id not in asked])
+        if run.stopping():  # the enrichment this run would have done is left for the next
+            with engine.connect() as connection:
+                pending = pending_count(connection) if options.enrich else 0
+            limit = _enrich_limit(options)[0]
+            run.report.stopped += pending if limit is None else min(pending, limit)
+        else:
+            await _enrich(run, engine, options, today, asked={u.key for u in retried})
     with engine.begin() as connection:
         refresh_ages(connection, today)
+
+
+async def _enrich(run: _Run, engine: Engine, options: FetchOptions, today: dt.date, asked: set[str]) -> None:
+    """Enrich the horses still without a profile; a horse that just failed again waits for the next run."""
+    horses = [Unit("horses", horse_id) for horse_id in _horses_to_enrich(run, engine, options, today)
+              if horse_id not in asked]
+    run.report.planned += len(horses)
+    await run.run_all(horses)
+
+
+def _horses_to_enrich(run: _Run, engine: Engine, options: FetchOptions, today: dt.date) -> list[str]:
+    """The horses this run enriches, horses of today's and later cards first, after saying up front
+    how many profiles are pending and how long they take at the configured rate."""
+    limit, why = _enrich_limit(options)
+    with engine.connect() as connection:
+        pending = pending_count(connection)
+        horses = unenriched(connection, limit, upcoming_from=today) if limit != 0 else []
+    if not pending:
+        return []
+    if not options.enrich:
+        run.report.notes.append(f"horse enrichment skipped (--no-enrich): {pending} horse profiles pending")
+        log.info(run.report.notes[-1])
+        return []
+    settings = run.settings
+    rate = min(settings.rate_limit_default, settings.rate_limit_global, settings.rate_limit_per_10s / 10)
+    this_run = f", {len(horses)} this run ({why})" if len(horses) < pending else ""
+    log.info("horse enrichment: %d profiles pending%s; about %s at %g/s", pending, this_run,
+             _duration(len(horses) / rate), rate)
+    if len(horses) < pending:
+        run.report.notes.append(f"{pending - len(horses)} horse profiles left for a later run ({why} {limit})")
+    return horses
+
+
+def _enrich_limit(options: FetchOptions) -> tuple[int | None, str]:
+    """At most how many horses this run enriches (None: all pending), and the flag that says so."""
+    if not options.enrich:
+        return 0, "--no-enrich"
+    if options.enrich_limit is None and options.test:
+        return TEST_HORSES, "--test"
+    return options.enrich_limit, "--enrich-limit"
+
+
+def _duration(seconds: float) -> str:
+    """A rough duration for an estimate: "under a minute", "14 min", "2.5 h"."""
+    if seconds < 60:
+        return "under a minute"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def fetch(settings: Settings, options: FetchOptions, **kwargs: Any) -> tuple[FetchReport, Path]:

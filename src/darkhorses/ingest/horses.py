@@ -8,12 +8,13 @@ from (``pro``, ``standard`` or ``none``), so no horse is asked about twice.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Integer, cast, extract, func, or_, select, update
+from sqlalchemy import Integer, case, cast, extract, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from darkhorses.config import Settings
-from darkhorses.db.schema import ra_mst_horses
+from darkhorses.db.schema import ra_mst_horses, ra_mst_races, ra_mst_runners
 from darkhorses.ingest.transform import Batch, horse_profile_rows
 from darkhorses.racing_api.client import RacingApiClient
 from darkhorses.racing_api.errors import NotFound
@@ -35,10 +36,22 @@ def refresh_ages(connection: Connection, today: dt.date) -> int:
     return changed.rowcount
 
 
-def unenriched(connection: Connection, limit: int | None = None) -> list[str]:
-    """Ids of horses that have never been enriched, in id order."""
-    query = select(ra_mst_horses.c.id).where(ra_mst_horses.c.profile_source.is_(None)).order_by(ra_mst_horses.c.id)
-    return list(connection.scalars(query.limit(limit) if limit else query))
+def unenriched(connection: Connection, limit: int | None = None, upcoming_from: dt.date | None = None) -> list[str]:
+    """Ids of horses that have never been enriched, at most ``limit``: those declared in races on
+    or after ``upcoming_from`` first (so the day's cards are complete soonest), then in id order."""
+    pending = ra_mst_horses.c.profile_source.is_(None)
+    order: list[Any] = [ra_mst_horses.c.id]
+    if upcoming_from is not None:
+        declared = (select(ra_mst_runners.c.horse_id).join(ra_mst_races, ra_mst_races.c.id == ra_mst_runners.c.race_id)
+                    .where(ra_mst_races.c.date >= upcoming_from))
+        order.insert(0, case((ra_mst_horses.c.id.in_(declared), 0), else_=1))
+    query = select(ra_mst_horses.c.id).where(pending).order_by(*order)
+    return list(connection.scalars(query.limit(limit) if limit is not None else query))
+
+
+def pending_count(connection: Connection) -> int:
+    """Horses never enriched."""
+    return connection.scalar(select(func.count()).where(ra_mst_horses.c.profile_source.is_(None))) or 0
 
 
 async def fetch_horse(api: RacingApiClient, horse_id: str, settings: Settings) -> Batch:

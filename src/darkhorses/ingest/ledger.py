@@ -32,9 +32,11 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def done_keys(connection: Connection, job: str) -> set[str]:
-    """Partition keys of ``job`` whose rows have landed."""
+def done_keys(connection: Connection, job: str, since: dt.datetime | None = None) -> set[str]:
+    """Partition keys of ``job`` whose rows have landed (at or after ``since``, if given)."""
     query = select(dh_work_units.c.partition_key).where(dh_work_units.c.job == job, dh_work_units.c.status == "done")
+    if since is not None:
+        query = query.where(dh_work_units.c.finished_at >= since)
     return set(connection.scalars(query))
 
 

@@ -307,7 +307,7 @@ def judge_fetch(report: FetchReport, raised: BaseException | None = None) -> dic
                "set RACING_API_USERNAME and RACING_API_PASSWORD to your Racing API credentials, then run "
                "`darkhorses fetch --mode daily`")
         return {"api_access": Problem("api_access", "The Racing API refused this account", fix, _one_line(str(raised)))}
-    if report.stopped or (raised is not None and not isinstance(raised, Exception)):
+    if report.status == "interrupted" or (raised is not None and not isinstance(raised, Exception)):
         return {}
     error = report.error or (f"{type(raised).__name__}: {raised}" if raised is not None else None)
     found: dict[str, Problem | None] = {}
@@ -329,6 +329,8 @@ def judge_fetch(report: FetchReport, raised: BaseException | None = None) -> dic
 
 
 def _rerun_fetch(mode: str) -> str:
+    if mode == "retry":  # recorded as its own mode, run as a flag
+        return "darkhorses fetch --retry-failed"
     return "darkhorses fetch --mode daily" if mode == "daily" else f"darkhorses fetch --mode {mode} (the same options again)"
 
 
@@ -483,15 +485,25 @@ def check(settings: Settings, engine: Engine | None = None, *, now: dt.datetime 
 
 
 @contextmanager
+@dataclass
+class PopulateWatch:
+    """What the caller tells :func:`watch_populate` about a run that returned: a populate stopped
+    by a signal returns with tables left, and that is not a recovery."""
+
+    interrupted: bool = False
+
+
 def watch_populate(settings: Settings, engine: Engine, *, now: dt.datetime | None = None,
-                   notifier: Notifier | None = None) -> Iterator[None]:
+                   notifier: Notifier | None = None) -> Iterator[PopulateWatch]:
     """Around a populate run: alert if it raises (the exception goes on), resolve once it succeeds.
 
     An interrupt (Ctrl-C, SIGTERM) is neither.
     """
+    watch = PopulateWatch()
     try:
-        yield
+        yield watch
     except Exception as exc:
         _judge_and_send(settings, engine, judge_populate(exc), now, notifier)
         raise
-    _judge_and_send(settings, engine, judge_populate(None), now, notifier)
+    if not watch.interrupted:
+        _judge_and_send(settings, engine, judge_populate(None), now, notifier)

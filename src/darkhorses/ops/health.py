@@ -1,9 +1,11 @@
 """``darkhorses health``: one yes/no for cron, systemd, Kubernetes probes and uptime monitors.
 
-Healthy means the pipeline is doing its job unattended: a daily sync succeeded within the last
-25 hours (a day plus an hour's slack for a slow run), no work unit failed in the last three days
-(failures are retried by ``fetch --retry-failed`` and the worker's weekly job), and every
-data-quality check passes. A database that cannot be opened is unhealthy too, with its reason.
+Healthy means the pipeline is doing its job unattended: a daily sync (``fetch --mode daily``, not
+a retry, not an interrupted or failed run) succeeded within the last 25 hours (a day plus an
+hour's slack for a slow run), no work unit failed in the last three days (failures are retried
+by ``fetch --retry-failed`` and the worker's weekly job), and every data-quality check passes. A
+database that cannot be opened is unhealthy too, with its reason. Times are London time, as
+``status`` prints them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from darkhorses.errors import DarkHorsesError, DatabaseError
 from darkhorses.ops.quality import run_checks
-from darkhorses.ops.status import LONDON, failed_units, last_success, open_for_reading, require_schema
+from darkhorses.ops.status import LONDON, failed_units, last_success, london_time, open_for_reading, require_schema
 
 DAILY_MAX_AGE = dt.timedelta(hours=25)
 FAILED_WINDOW = dt.timedelta(days=3)
@@ -40,8 +42,9 @@ class HealthReport:
 
 
 def _ago(now: dt.datetime, then: dt.datetime) -> str:
+    """London time, as ``status`` prints it."""
     hours = (now - then).total_seconds() / 3600
-    return f"{then:%Y-%m-%d %H:%M} UTC, {hours:.0f}h ago"
+    return f"{london_time(then)} London time, {hours:.0f}h ago"
 
 
 def check_health(engine: Engine, now: dt.datetime | None = None) -> HealthReport:

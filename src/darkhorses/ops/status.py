@@ -163,6 +163,11 @@ class NoDatabase(DatabaseError):
     """Nothing has created the database yet: no SQLite file, or no DarkHorses tables in it."""
 
 
+def london_time(value: dt.datetime | None) -> str:
+    """A timestamp as ``status`` and ``health`` print it: London time (the racing day's clock), to the minute."""
+    return value.astimezone(LONDON).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
 def open_for_reading(database_url: str) -> Engine:
     """The engine for a read-only command: an existing database, never a new, empty SQLite file."""
     url = normalise_url(database_url)

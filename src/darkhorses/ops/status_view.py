@@ -6,16 +6,11 @@ prints it as it is) and the CLI stays a thin shell.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from rich.console import Console
 from rich.table import Table
 
-from darkhorses.ops.status import LONDON, StatusReport
-
-
-def _when(value: dt.datetime | None) -> str:
-    return value.astimezone(LONDON).strftime("%Y-%m-%d %H:%M") if value else "-"
+from darkhorses.ops.status import StatusReport
+from darkhorses.ops.status import london_time as _when
 
 
 def _table(title: str, *headings: str) -> Table:

@@ -10,9 +10,12 @@ coalesced) if it is less than an hour late.
 
 After each fetch, run files older than ``DARKHORSES_RUN_FILE_RETENTION_DAYS`` are deleted.
 
-On SIGTERM or SIGINT the worker starts nothing new and waits for the job in flight; that job
-skips its statistics step if it has not reached it. Each fetch unit commits with its ledger
-entry, so even a process killed after its grace period loses at most the unit in flight.
+On SIGTERM or SIGINT the worker starts nothing new and waits for the job in flight: its fetch
+finishes the units in flight, starts no other and is recorded as interrupted (the same job
+resumes it next time); its statistics finish the tables being computed and skip the rest, or
+are skipped altogether if not reached. The lock is then released and the worker exits 0 (a
+stop is how a service ends). Each fetch unit commits with its ledger entry, so even a process
+killed after its grace period loses at most the unit in flight.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from darkhorses.ingest.controller import FetchOptions, FetchReport, london_today
 from darkhorses.ingest.controller import fetch as run_fetch
 from darkhorses.db.locks import database_lock, heartbeat, lock_holder
 from darkhorses.ops import alerts
+from darkhorses.stats.populate import PopulateResult
 from darkhorses.stats.populate import populate as run_populate
 
 log = logging.getLogger(__name__)
@@ -51,7 +55,8 @@ LOCK_STALE_AFTER = dt.timedelta(minutes=5)
 MISFIRE_GRACE = dt.timedelta(hours=1)
 
 Fetch = Callable[[Settings, FetchOptions], tuple[FetchReport, Path]]
-Populate = Callable[[Engine], object]
+Populate = Callable[..., PopulateResult]
+"""``populate(engine, should_stop=...)``."""
 
 
 @dataclass(frozen=True)
@@ -144,16 +149,22 @@ class Worker:
         except DarkHorsesError as exc:
             log.error("%s: %s", task.name, exc)
             return
-        log.info("%s: fetch %s, %d rows written (%s)", task.name, "succeeded" if report.success else "FAILED",
-                 sum(report.written.values()), path)
+        log.info("%s: fetch %s, %d rows written (%s)", task.name, report.status, sum(report.written.values()), path)
+        if report.status == "interrupted":
+            log.info("%s: %s", task.name, report.stopped_line())
         if self.stopping:
             log.info("%s: statistics skipped for shutdown; the next job computes them", task.name)
             return
         try:
-            with alerts.watch_populate(self.settings, self.engine):
-                self.populate(self.engine)
+            with alerts.watch_populate(self.settings, self.engine) as watch:
+                result = self.populate(self.engine, should_stop=lambda: self.stopping)
+                watch.interrupted = bool(result.left)
         except DarkHorsesError as exc:
             log.error("%s: populate: %s", task.name, exc)
+            return
+        if result.left:
+            log.info("%s: statistics interrupted for shutdown; %d tables keep their previous contents until the "
+                     "next job", task.name, len(result.left))
             return
         log.info("%s: statistics computed", task.name)
 

@@ -18,6 +18,7 @@ from darkhorses.racing_api.errors import (
     RacingApiError,
     RateLimited,
     ServerError,
+    Unreachable,
 )
 from darkhorses.racing_api.limiter import RateLimiter, RateLimits
 from darkhorses.racing_api.models import blank_to_none, unknown_fields
@@ -42,6 +43,7 @@ __all__ = [
     "ServerError",
     "SyncRacingApiClient",
     "SystemClock",
+    "Unreachable",
     "VirtualClock",
     "blank_to_none",
     "read_archive",

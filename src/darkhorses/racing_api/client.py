@@ -34,6 +34,7 @@ from darkhorses.racing_api.errors import (
     RacingApiError,
     RateLimited,
     ServerError,
+    Unreachable,
 )
 from darkhorses.racing_api.limiter import RateLimiter, RateLimits
 from darkhorses.racing_api.models import (
@@ -62,6 +63,11 @@ from darkhorses.racing_api.retry import RetryPolicy, retry_after_seconds
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"darkhorses/{__version__} (racing data pipeline; python-httpx/{httpx.__version__})"
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "simulator"})
+"""Hosts where a Racing API is the simulator (``darkhorses simulate``, or the demo's in-process one)."""
+#: Transport failures that mean the server was never reached (nothing was sent to it).
+NOT_REACHED = (httpx.ConnectError, httpx.ConnectTimeout)
 
 #: The optional filters of results-type endpoints, as the API spells them.
 RESULT_FILTERS = frozenset(
@@ -136,8 +142,11 @@ class RacingApiClient:
         self.results_page_limit = results_page_limit
         self._jitter = jitter
         self._redact = Redactor(username, password)
+        self._username = username
         self._consecutive_429s = 0
-        #: Requests sent, by endpoint template (retries included).
+        self._unreached = 0
+        """Connection failures in a row across all requests; any answer resets it."""
+        #: Requests that reached the API, by endpoint template (retries included).
         self.requests: Counter[str] = Counter()
         #: 429 Too Many Requests answers, and requests sent again after a failure, by endpoint template.
         self.rate_limited: Counter[str] = Counter()
@@ -371,12 +380,22 @@ class RacingApiClient:
         attempt = 0
         while True:
             attempt += 1
+            if self._unreached >= self.retry.unreachable_after:
+                raise self._unreachable(path, "no answer to earlier requests")
             granted = await self.limiter.acquire(endpoint.template, endpoint.family)
-            self.requests[endpoint.template] += 1
             try:
                 response = await self._http.get(path, params=params,
                                                 extensions={"trace": self._departure(endpoint, granted)})
+            except NOT_REACHED as exc:
+                self._unreached += 1
+                if self._unreached >= self.retry.unreachable_after:
+                    raise self._unreachable(path, type(exc).__name__) from None
+                error = ServerError(f"could not connect to The Racing API at {self.settings.racing_api_base_url} "
+                                    f"for {path}: {type(exc).__name__}", path=path)
+                wait = self.retry.backoff(attempt, self._jitter())
             except (httpx.TransportError, ConnectionError) as exc:
+                self.requests[endpoint.template] += 1
+                self._unreached = 0
                 error: RacingApiError = ServerError(
                     f"could not get {path} from The Racing API at {self.settings.racing_api_base_url} "
                     f"after {attempt} attempts: {type(exc).__name__}",
@@ -384,6 +403,8 @@ class RacingApiClient:
                 )
                 wait = self.retry.backoff(attempt, self._jitter())
             else:
+                self.requests[endpoint.template] += 1
+                self._unreached = 0
                 self._keep(endpoint, path, params, response)
                 if response.is_success:
                     self._consecutive_429s = 0
@@ -407,6 +428,13 @@ class RacingApiClient:
                 self.limiter.pause(wait)
             else:
                 await self.clock.sleep(wait)
+
+    def _unreachable(self, path: str, cause: str) -> Unreachable:
+        return Unreachable(
+            f"cannot reach The Racing API at {self.settings.racing_api_base_url} after {self._unreached} attempts "
+            f"({cause}); nothing more was tried; rerun the same command to resume",
+            path=path,
+        )
 
     def _departure(self, endpoint: Endpoint, granted: float) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
         """An httpx ``trace`` hook telling the limiter when the request really left (see
@@ -448,13 +476,9 @@ class RacingApiClient:
             self.rate_limited[endpoint.template] += 1
         if status == 401:
             if self.settings.plan_includes(endpoint.min_plan):
-                return AuthError(
-                    f"The Racing API refused the credentials for {path} (401). Your settings say plan "
-                    f"'{plan}' includes {endpoint.template}, so check RACING_API_USERNAME and "
-                    f"RACING_API_PASSWORD, that the account is active and paid, and RACING_API_PLAN",
-                    path=path,
-                    status=status,
-                )
+                hint = self._credentials_hint(plan, endpoint)
+                return AuthError(f"The Racing API refused the credentials for {path} (401): {hint}",
+                                 path=path, status=status)
             return PlanError(
                 f"your plan ({plan}) does not include {endpoint.template} (it needs {endpoint.min_plan}); "
                 f"The Racing API answered 401",
@@ -483,6 +507,18 @@ class RacingApiClient:
         return InvalidRequest(
             f"The Racing API rejected {path} ({status}): {self._detail(response)}", path=path, status=status
         )
+
+    def _credentials_hint(self, plan: str, endpoint: Endpoint) -> str:
+        """What was sent and where it came from: the username's first letters and length (it is
+        half the credentials, so never in full), never the password."""
+        sent = (f"sent the username starting {self._username[:3]!r} ({len(self._username)} characters) from "
+                f"RACING_API_USERNAME and RACING_API_PASSWORD (environment or .env)")
+        base = self.settings.racing_api_base_url
+        if httpx.URL(base).host in LOCAL_HOSTS:
+            return (f"{sent}; {base} is a local simulator, not The Racing API: `darkhorses simulate` accepts "
+                    f"--username/--password (default demo/demo), so set the same pair")
+        return (f"{sent}; your settings say plan '{plan}' includes {endpoint.template}, so check those two, that "
+                f"the account is active and paid, and RACING_API_PLAN")
 
     def _detail(self, response: httpx.Response) -> str:
         """The validation message of a FastAPI error body (``query.name: field required``)."""

@@ -54,6 +54,13 @@ class ServerError(RacingApiError):
     retryable = True
 
 
+class Unreachable(RacingApiError):
+    """Connection failures in a row with no answer in between: the API (or the network to it) is
+    down. Not retried per unit: a run that meets it stops, and rerunning the same command resumes."""
+
+    exit_code = 4
+
+
 class BadPayload(RacingApiError):
     """A 2xx body that is not JSON or does not fit the model; keeps the raw text for quarantine.
 

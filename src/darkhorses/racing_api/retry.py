@@ -3,8 +3,10 @@
 The rules (issue 4): retry 5xx, timeouts and connection errors with exponential backoff and
 jitter; retry 429 too, honouring ``Retry-After``, and after several 429s in a row pause every
 request for a cool-off (Cloudflare blocks an IP for 5 minutes) instead of hammering; never retry
-401, 403, 404 or 422. The loop itself lives in the client; this module holds the arithmetic so it
-can be tested on its own.
+401, 403, 404 or 422. A few connection failures in a row with no answer in between mean the API
+cannot be reached at all: the client then gives up on every request instead of retrying each.
+The loop itself lives in the client; this module holds the arithmetic so it can be tested on
+its own.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ class RetryPolicy:
     backoff_max: float = 60.0
     cooloff_seconds: float = 300.0
     cooloff_after_429s: int = 3
+    unreachable_after: int = 3
+    """Connection failures in a row, with no answer in between, after which the API counts as
+    down (:class:`~darkhorses.racing_api.errors.Unreachable`) and no more requests are sent."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RetryPolicy:

@@ -156,7 +156,6 @@ def _jumps_text(race: Race) -> str:
 
 
 def _runner_pro(pop: Population, race: Race, e: Entry, rng: random.Random, dialect: str) -> bytes:
-    m = _missing(dialect)
     horse = e.horse
     sire, dam, damsire = _pedigree(pop, horse)
     sex, sex_code = horse.sex_on(race.date.year)

@@ -77,6 +77,8 @@ class PopulateResult:
     run_rows: int
     tables: tuple[TableResult, ...]
     notes: tuple[str, ...]
+    left: tuple[str, ...] = ()
+    """Tables not computed because a stop was asked for (they keep their previous contents)."""
 
 
 def parse_as_of(value: str) -> dt.date:
@@ -143,12 +145,15 @@ def populate(
     now: dt.datetime | None = None,
     min_runs: int = MIN_RUNS,
     min_group_runs: int = MIN_GROUP_RUNS,
+    should_stop: Callable[[], bool] | None = None,
 ) -> PopulateResult:
     """Compute the selected statistics tables as of ``as_of`` (default: today in London).
 
     Each table is replaced atomically and independently; a failure stops the batch (no lane starts
     another table) and leaves that table, and every one not yet started, at its previous version.
-    With ``test`` nothing is written.
+    ``should_stop`` is asked before each table: once it says yes (a signal, the worker shutting
+    down) the tables in flight finish and the rest are returned as ``left``. With ``test``
+    nothing is written.
     """
     jobs, notes = select_jobs(categories, tables)
     batch_ts = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
@@ -166,13 +171,15 @@ def populate(
             stack.enter_context(_batch_session(connection))
         try:
             run_rows = _materialise_everywhere(pool, connections, ctx)
-            per_lane = _all_of(pool, [lambda c=c: _work_through(c, queue, stop, ctx, test) for c in connections])
+            per_lane = _all_of(pool, [lambda c=c: _work_through(c, queue, stop, ctx, test, should_stop)
+                                      for c in connections])
         except BaseException:  # an interrupt here, too, lets no lane start another table
             stop.set()
             raise
     order = list(JOBS)
     results = sorted((r for lane in per_lane for r in lane), key=lambda r: order.index(r.table))
-    return PopulateResult(day, batch_ts, test, run_rows, tuple(results), tuple(notes))
+    left = tuple(sorted((job.name for job in queue), key=order.index))
+    return PopulateResult(day, batch_ts, test, run_rows, tuple(results), tuple(notes), left)
 
 
 T = TypeVar("T")
@@ -214,10 +221,11 @@ def _materialise_everywhere(pool: ThreadPoolExecutor, connections: list[Connecti
 
 
 def _work_through(connection: Connection, queue: deque[Job], stop: threading.Event, ctx: Context,
-                  test: bool) -> list[TableResult]:
-    """One lane: take tables from the shared queue until it is empty or another lane failed."""
+                  test: bool, should_stop: Callable[[], bool] | None = None) -> list[TableResult]:
+    """One lane: take tables from the shared queue until it is empty, another lane failed, or a
+    stop was asked for."""
     results: list[TableResult] = []
-    while not stop.is_set():
+    while not stop.is_set() and not (should_stop is not None and should_stop()):
         try:
             job = queue.popleft()
         except IndexError:
