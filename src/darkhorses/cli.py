@@ -82,7 +82,8 @@ db_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Create a
                                       "DATABASE_URL=postgresql://user@host/racing darkhorses db current",
                                       environment=True))
 app.add_typer(db_app, name="db")
-alert_app = typer.Typer(no_args_is_help=True, help="Alerts through Apprise to the targets in DARKHORSES_ALERT_URLS.")
+alert_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Alerts through Apprise to the targets in DARKHORSES_ALERT_URLS.",
+                        epilog=_examples("darkhorses alert test"))
 app.add_typer(alert_app, name="alert")
 
 
@@ -610,7 +611,7 @@ def worker(
     runner.serve()
 
 
-@app.command(epilog=_examples("darkhorses serve", "DARKHORSES_DASHBOARD_TOKEN=... darkhorses serve --host 0.0.0.0"))
+@app.command(epilog=_examples("darkhorses serve", "darkhorses serve --host 0.0.0.0 --port 8000   (with DARKHORSES_DASHBOARD_TOKEN set)"))
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on; beyond loopback needs DARKHORSES_DASHBOARD_TOKEN.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
@@ -657,7 +658,7 @@ def db_digest(
         typer.echo(f"{name:32} {digest.rows:>10} {digest.sha256}")
 
 
-@alert_app.command("test", epilog=_examples("DARKHORSES_ALERT_URLS=json://127.0.0.1:9000/hook darkhorses alert test"))
+@alert_app.command("test", epilog=_examples("darkhorses alert test   (with DARKHORSES_ALERT_URLS set)"))
 def alert_test() -> None:
     """Send a test message to every DARKHORSES_ALERT_URLS target; fail if none is set or one fails."""
     from darkhorses.config import load_settings

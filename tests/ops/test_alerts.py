@@ -216,7 +216,7 @@ def test_an_interrupted_run_is_neither_a_failure_nor_a_recovery(seeded: Engine, 
     settings = _settings(hook.url)
     after_fetch(settings, seeded, _report(error="boom"), now=EVENING)
     stopped = _report()
-    stopped.stopped = 3
+    stopped.stopped, stopped.interrupted_by = 3, "SIGTERM"
     assert after_fetch(settings, seeded, stopped, now=EVENING) == []
     assert after_fetch(settings, seeded, _report(), raised=KeyboardInterrupt(), now=EVENING) == []
     assert len(hook.posts) == 1
@@ -242,7 +242,7 @@ def test_the_worker_alerts_when_its_statistics_fail(seeded: Engine, hook: Webhoo
     def fetch(settings: Settings, options: FetchOptions) -> tuple[FetchReport, Path]:
         return _report(), tmp_path / "run.json"
 
-    def populate(engine: Engine) -> object:
+    def populate(engine: Engine, should_stop: object = None) -> object:
         raise DatabaseError("the statistics could not be written")
 
     worker = Worker(settings, seeded, fetch=fetch, populate=populate, today=lambda: TODAY)

@@ -22,13 +22,15 @@ from darkhorses.simulator import SimulatorConfig, create_app
 
 
 class Gated(httpx.AsyncBaseTransport):
-    """Send each request only once a permit is free."""
+    """Send each results request only once a permit is free (the fetch's check of the region
+    codes goes straight through: it is not a unit)."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, permits: threading.Semaphore) -> None:
         self.inner, self.permits = inner, permits
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        await asyncio.to_thread(self.permits.acquire)
+        if request.url.path.startswith("/v1/results"):
+            await asyncio.to_thread(self.permits.acquire)
         return await self.inner.handle_async_request(request)
 
 

@@ -484,7 +484,6 @@ def check(settings: Settings, engine: Engine | None = None, *, now: dt.datetime 
     return _judge_and_send(settings, engine, {}, now, notifier)
 
 
-@contextmanager
 @dataclass
 class PopulateWatch:
     """What the caller tells :func:`watch_populate` about a run that returned: a populate stopped
@@ -493,6 +492,7 @@ class PopulateWatch:
     interrupted: bool = False
 
 
+@contextmanager
 def watch_populate(settings: Settings, engine: Engine, *, now: dt.datetime | None = None,
                    notifier: Notifier | None = None) -> Iterator[PopulateWatch]:
     """Around a populate run: alert if it raises (the exception goes on), resolve once it succeeds.
