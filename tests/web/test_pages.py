@@ -233,7 +233,7 @@ async def test_the_racecards_page_shows_the_runners_and_figures(dashboard_db: En
     for shown in ("1 (4)", "One", "9-5", ">88<", "J Rider (3)", "T Yard", "1-", ">6<", '"flags">CD<', "1/1 100%",
                   "1/2 50%", "95/80", "5/2"):
         assert shown in one, shown
-    assert 'class="runner nr" data-horse="hrs_3"' in html and "non-runner" in html
+    assert '<tr class="runner nr" data-horse="hrs_3" title="non-runner">' in html
     assert f'href="/api/card?date={CARD_DAY.isoformat()}"' in html  # the footer's twin has the same arguments
 
 
