@@ -2,7 +2,8 @@
 
 The HTML page and its JSON twin (``/api/<page>``) are rendered from the same dictionary, so they
 can never disagree. The reads are the ones ``status`` and ``health`` use (:mod:`darkhorses.ops`),
-plus the few grouped queries in :mod:`darkhorses.web.queries`.
+plus the few grouped queries in :mod:`darkhorses.web.queries`; the racecards page is
+:func:`darkhorses.ops.card.build_card` itself (one ``run`` relation per request, as ``darkhorses card``).
 """
 
 from __future__ import annotations
