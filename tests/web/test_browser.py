@@ -135,6 +135,9 @@ def test_each_page_loads_without_console_errors(demo_database: Path, watched: Wa
         assert watched.page.locator("#empty, #unavailable").count() == 0
         twin = watched.page.evaluate("fetch(document.querySelector('footer a').href).then(r => r.json())")
         assert twin["state"] == "ok" and twin["empty"] is False  # the JSON twin the footer links
+        if page.path == "/card":  # a row per runner of today's demo racecards
+            runners = sum(len(race["runners"]) for race in twin["races"])
+            assert watched.page.locator("tr.runner").count() == runners > 0
         if SCREENSHOTS and page.path != "/backfill":  # that one is taken while a fetch runs, below
             watched.page.screenshot(path=str(Path(SCREENSHOTS) / f"{page.path.strip('/') or 'overview'}.png"))
     assert watched.problems == []

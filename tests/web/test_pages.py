@@ -6,14 +6,24 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 
-from darkhorses.db.schema import dh_runs, dh_work_units, ra_mst_horses
+from darkhorses.db.schema import (
+    dh_runs,
+    dh_work_units,
+    ra_mst_bookmakers,
+    ra_mst_horses,
+    ra_mst_race_results,
+    ra_mst_races,
+    ra_mst_runners,
+    ra_runner_odds,
+)
+from darkhorses.ops.card import build_card
 from darkhorses.web.app import PAGES
 from darkhorses.web.pages import _buckets
 
-from ..ops.conftest import NOW, TODAY, add_rows
+from ..ops.conftest import CARD, NOW, RESULTED, TODAY, add_rows
 from .conftest import Client, url_of
 
 HTML_AND_JSON = [(page.path, page.api) for page in PAGES]
@@ -157,7 +167,8 @@ async def test_a_migrated_empty_database_says_nothing_fetched_yet(engine: Engine
                                                                    api: str) -> None:
     client = make_client(url_of(engine))
     page, twin = await client.get(path), await client.get(api)
-    assert page.status_code == 200 and 'id="empty"' in page.text and "Nothing fetched yet" in page.text
+    says = f"No racecards stored for {TODAY.isoformat()}" if path == "/card" else "Nothing fetched yet"
+    assert page.status_code == 200 and 'id="empty"' in page.text and says in page.text
     assert twin.json()["state"] == "ok" and twin.json()["empty"] is True
 
 
@@ -167,3 +178,84 @@ async def test_an_unreachable_database_is_a_503_without_the_password(make_client
     assert page.status_code == twin.status_code == 503
     assert twin.json()["state"] == "error" and "cannot open database" in twin.json()["message"]
     assert "Sup3rSecretPw" not in page.text + twin.text
+
+
+CARD_DAY = TODAY + dt.timedelta(days=1)
+
+
+def _form(engine: Engine) -> None:
+    """The ops database's past race gets its result (One won at 3.0, Two pulled up, both on good
+    ground over the card's mile at the card's course), One a rating and a price: so tomorrow's card
+    has figures to show."""
+    with engine.begin() as connection:
+        connection.execute(update(ra_mst_races).values(going="Good"))
+        for horse, position, raw in (("hrs_1", 1, "1"), ("hrs_2", None, "PU")):
+            connection.execute(update(ra_mst_runners).where(ra_mst_runners.c.race_id == RESULTED,
+                                                            ra_mst_runners.c.horse_id == horse)
+                               .values(position=position, position_raw=raw, starting_price_decimal=3.0))
+        connection.execute(update(ra_mst_race_results).where(ra_mst_race_results.c.horse_id == "hrs_1")
+                           .values(rpr=95, tsr=80))
+        connection.execute(update(ra_mst_runners).where(ra_mst_runners.c.race_id == CARD,
+                                                        ra_mst_runners.c.horse_id == "hrs_1")
+                           .values(number="1", draw=4, age=4, weight_lbs=131, ofr=88, jockey_claim_lbs=3, form="1-"))
+    add_rows(engine, ra_mst_bookmakers, [{"id": 1, "name": "Bet Shop", "code": "betshop"}])
+    add_rows(engine, ra_runner_odds, [{"race_id": CARD, "horse_id": "hrs_1", "bookmaker_id": 1,
+                                       "fractional_odds": "5/2", "decimal_odds": 3.5}])
+
+
+async def test_the_racecards_twin_is_the_card(dashboard_db: Engine, make_client: Client) -> None:
+    _form(dashboard_db)
+    client = make_client(url_of(dashboard_db))
+    for params, arguments in (({"date": CARD_DAY.isoformat()}, {}), ({"date": "tomorrow", "course": "asc"},
+                                                                     {"course": "asc"}),
+                              ({"date": CARD_DAY.isoformat(), "race": CARD}, {"race_id": CARD})):
+        twin = (await client.get("/api/card", params=params)).json()
+        assert twin.pop("state") == "ok" and twin.pop("empty") is False
+        assert twin == build_card(dashboard_db, CARD_DAY, **arguments).to_json()
+    [race] = twin["races"]
+    runners = {runner["horse_id"]: runner for runner in race["runners"]}
+    one, two = runners["hrs_1"], runners["hrs_2"]
+    assert (one["flags"], one["days_since_last_run"], one["best_rpr"], one["best_ts"]) == ("CD", 6, 95, 80)
+    assert one["going"] == one["distance_band"] == {"runs": 1, "wins": 1, "win_pct": 100.0, "ae": 3.0}
+    assert one["jockey_14_days"] == {"runs": 2, "wins": 1, "win_pct": 50.0, "ae": 1.5}
+    assert one["best_price"] == {"decimal": 3.5, "fractional": "5/2", "bookmaker": "Bet Shop"}
+    assert (two["flags"], two["going"]["runs"], two["going"]["wins"]) == ("", 1, 0)
+
+
+async def test_the_racecards_page_shows_the_runners_and_figures(dashboard_db: Engine, make_client: Client) -> None:
+    _form(dashboard_db)
+    client = make_client(url_of(dashboard_db))
+    page = await client.get("/card", params={"date": CARD_DAY.isoformat()})
+    assert page.status_code == 200
+    html = page.text
+    assert "15:00 Ascot</a>" in html and "Race rac_next" in html  # 14:00 UTC on the London clock
+    one = html[html.index('data-horse="hrs_1"'):html.index('data-horse="hrs_2"')]
+    for shown in ("1 (4)", "One", "9-5", ">88<", "J Rider (3)", "T Yard", "1-", ">6<", '"flags">CD<', "1/1 100%",
+                  "1/2 50%", "95/80", "5/2"):
+        assert shown in one, shown
+    assert '<tr class="runner nr" data-horse="hrs_3" title="non-runner">' in html
+    assert f'href="/api/card?date={CARD_DAY.isoformat()}"' in html  # the footer's twin has the same arguments
+
+
+async def test_a_day_without_racecards_says_what_to_fetch(dashboard_db: Engine, make_client: Client) -> None:
+    client = make_client(url_of(dashboard_db))
+    twin = (await client.get("/api/card")).json()  # today (London), and nothing stored for it
+    fetch = f"darkhorses fetch --mode manual --tables racecards --start-date {TODAY} --end-date {TODAY}"
+    assert twin == {"state": "ok", "empty": True, "date": TODAY.isoformat(), "races": [],
+                    "hint": f"no racecards stored for {TODAY}; run `{fetch}`"}
+    html = (await client.get("/card")).text
+    assert f'<p class="notice" id="empty">No racecards stored for {TODAY}; run <code>{fetch}</code>.</p>' in html
+    course = (await client.get("/api/card", params={"date": CARD_DAY.isoformat(), "course": "York"})).json()
+    assert course["empty"] is True and course["hint"].startswith(f"no racecards stored for {CARD_DAY} at 'York'")
+
+
+@pytest.mark.parametrize("path", ["/card", "/api/card"])
+async def test_a_bad_racecard_date_is_a_400_in_one_line(dashboard_db: Engine, make_client: Client, path: str) -> None:
+    client = make_client(url_of(dashboard_db))
+    response = await client.get(path, params={"date": "2025-13-45"})
+    assert response.status_code == 400
+    message = "date must be a date like 2025-10-07 (or today, tomorrow), not &#39;2025-13-45&#39;"
+    if path == "/card":
+        assert f"<p>{message}</p>" in response.text
+    else:
+        assert response.json() == {"state": "invalid", "message": message.replace("&#39;", "'")}

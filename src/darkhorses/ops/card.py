@@ -327,7 +327,8 @@ def build_card(engine: Engine, day: dt.date, *, course: str | None = None, race_
         races = _races(connection, day, course, race_id)
         if not races:
             where = f" for race {race_id}" if race_id else f" at {course!r}" if course else ""
-            raise NoRacecards(f"no racecards stored for {day.isoformat()}{where}; fetch them with `darkhorses fetch`")
+            raise NoRacecards(f"no racecards stored for {day.isoformat()}{where}; run `darkhorses fetch --mode manual "
+                              f"--tables racecards --start-date {day.isoformat()} --end-date {day.isoformat()}`")
         ctx = Context(as_of=day - dt.timedelta(days=1), batch_ts=dt.datetime.now(dt.timezone.utc))
         materialise_run(connection, ctx)
         statement = ctx.sql(runners_sql(Dialect.of(connection), ctx)).bindparams(
@@ -352,8 +353,9 @@ def _race(race: dict[str, Any], runners: list[CardRunner]) -> CardRace:
     )
 
 
-def parse_day(value: str | None, today: dt.date) -> dt.date:
-    """``--date``: an ISO date, or ``today`` / ``tomorrow``; default today (London)."""
+def parse_day(value: str | None, today: dt.date, *, option: str = "--date") -> dt.date:
+    """``--date`` (or the dashboard's ``date``, named by ``option`` in the error): an ISO date, or
+    ``today`` / ``tomorrow``; default today (London)."""
     if value is None or value.lower() == "today":
         return today
     if value.lower() == "tomorrow":
@@ -361,5 +363,5 @@ def parse_day(value: str | None, today: dt.date) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"--date must be a date like 2025-10-07 (or today, tomorrow), not {value!r}") from None
+        raise ConfigError(f"{option} must be a date like 2025-10-07 (or today, tomorrow), not {value!r}") from None
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from darkhorses.ops.card import Card, CardRace, CardRunner, Record
+from darkhorses.ops.card import Card, CardRace, Record
 from darkhorses.parse import lbs_to_weight
 
 
-def _record(record: Record, *, ae: bool = False) -> str:
+def record_text(record: Record, *, ae: bool = False) -> str:
+    """``wins/runs win%`` (and the A/E with ``ae``); a dash for no prior runs. The dashboard shows it too."""
     if record.runs == 0:
         return "-"
     text = f"{record.wins}/{record.runs} {record.win_pct:.0f}%"
@@ -25,10 +26,11 @@ def _or_dash(value: object) -> str:
     return "-" if value is None else str(value)
 
 
-def _jockey(runner: CardRunner) -> str:
-    name = runner.jockey or "-"
-    if runner.jockey_claim_lbs and not name.endswith(")"):
-        name = f"{name} ({runner.jockey_claim_lbs})"
+def jockey_text(jockey: str | None, claim_lbs: int | None) -> str:
+    """The jockey with the claim after the name (``Name (3)``) unless the name already carries it."""
+    name = jockey or "-"
+    if claim_lbs and not name.endswith(")"):
+        name = f"{name} ({claim_lbs})"
     return name
 
 
@@ -57,9 +59,10 @@ def render_card(card: Card, console: Console) -> None:
             view.add_row(
                 f"{r.number or '-'}" + (f" ({r.draw})" if r.draw else ""), r.horse, _or_dash(r.age),
                 lbs_to_weight(r.weight_lbs) if r.weight_lbs else "-", _or_dash(r.official_rating),
-                f"{_jockey(r)}\n{r.trainer or '-'}", r.form or "-", _or_dash(r.days_since_last_run), r.flags,
-                _record(r.going), _record(r.distance_band), _record(r.jockey_14_days), _record(r.trainer_14_days),
-                _record(r.jockey_trainer), _record(r.sire_type_band, ae=True), _record(r.damsire_type_band, ae=True),
+                f"{jockey_text(r.jockey, r.jockey_claim_lbs)}\n{r.trainer or '-'}", r.form or "-",
+                _or_dash(r.days_since_last_run), r.flags, record_text(r.going), record_text(r.distance_band),
+                record_text(r.jockey_14_days), record_text(r.trainer_14_days), record_text(r.jockey_trainer),
+                record_text(r.sire_type_band, ae=True), record_text(r.damsire_type_band, ae=True),
                 f"{_or_dash(r.best_rpr)}/{_or_dash(r.best_ts)}", price,
                 style="dim" if r.non_runner else None,
             )

@@ -1,4 +1,4 @@
-"""The read-only web dashboard (``darkhorses serve``): five pages, their JSON twins and ``/metrics``.
+"""The read-only web dashboard (``darkhorses serve``): six pages, their JSON twins and ``/metrics``.
 
 Templates and static files ship inside the package, so the dashboard works on a machine with no
 internet. Bound to loopback it is open to local users; anywhere else it needs

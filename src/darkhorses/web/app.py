@@ -1,4 +1,4 @@
-"""The read-only dashboard as a Starlette app: five pages, their JSON twins, ``/metrics`` and a login.
+"""The read-only dashboard as a Starlette app: six pages, their JSON twins, ``/metrics`` and a login.
 
 Each page is one function of :mod:`darkhorses.web.pages` rendered twice from the same data: as
 HTML (``/backfill``) and as JSON (``/api/backfill``). The database is opened on first use and
@@ -31,8 +31,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from darkhorses.db.engine import describe, normalise_url
-from darkhorses.errors import DatabaseError
+from darkhorses.errors import ConfigError, DatabaseError
+from darkhorses.ops.card import Record, parse_day
+from darkhorses.ops.card_view import jockey_text, record_text
 from darkhorses.ops.status import NoDatabase, open_for_reading
+from darkhorses.parse import lbs_to_weight
 from darkhorses.web import charts, pages
 from darkhorses.web.auth import TokenAuth
 from darkhorses.web.metrics import registry
@@ -65,6 +68,7 @@ PAGES = (
     Page("/data", "Data", pages.data, "data.html"),
     Page("/api-usage", "API usage", pages.api_usage, "api_usage.html"),
     Page("/statistics", "Statistics", pages.statistics, "statistics.html"),
+    Page("/card", "Racecards", pages.card, "card.html"),
 )
 
 
@@ -113,11 +117,22 @@ def _code(text: str | None) -> Markup:
     return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text or ""))))
 
 
+def _record(record: dict[str, Any], ae: bool = False) -> str:
+    """A card record (JSON) as the terminal card prints it: ``wins/runs win%`` and the A/E."""
+    return record_text(Record(**record), ae=ae)
+
+
+def _shift(day: str, days: int) -> str:
+    """The ISO date ``days`` after ``day``: the racecard page's previous and next day."""
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
+
+
 def _templates() -> Jinja2Templates:
     env = jinja2.Environment(loader=jinja2.PackageLoader("darkhorses.web", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined)
-    env.filters.update(when=_when, duration=_duration, number=_number, code=_code)
-    env.globals.update(pages=PAGES, charts=charts, zip=zip, dict=dict)
+    env.filters.update(when=_when, duration=_duration, number=_number, code=_code, record=_record, shift=_shift,
+                       weight=lbs_to_weight)
+    env.globals.update(pages=PAGES, charts=charts, zip=zip, dict=dict, jockey=jockey_text)
     return Jinja2Templates(env=env)
 
 
@@ -128,14 +143,19 @@ class _Headers(BaseHTTPMiddleware):
         return response
 
 
-def _arguments(page: Page, request: Request) -> dict[str, Any]:
-    """The query parameters a page understands, checked (a bad one falls back to the default)."""
+def _arguments(page: Page, request: Request, now: dt.datetime) -> dict[str, Any]:
+    """The query parameters a page understands, checked: a bad one falls back to the default,
+    except a bad racecard date, which is a :class:`ConfigError` (the page answers 400)."""
     query = request.query_params
     if page.build is pages.api_usage:
         days = query.get("days", "")
         return {"days": min(max(int(days), 1), 365)} if days.isdigit() else {}
     if page.build is pages.statistics:
         return {"kind": query.get("kind", "sires"), "text": query.get("q", "")[:100]}
+    if page.build is pages.card:
+        return {"day": parse_day(query.get("date") or None, now.astimezone(LONDON).date(), option="date"),
+                "course": query.get("course", "")[:100].strip() or None,
+                "race": query.get("race", "")[:100].strip() or None}
     return {}
 
 
@@ -152,9 +172,15 @@ def create_app(database_url: str, *, token: str | None = None, refresh_seconds: 
     metrics = registry(database.engine)
 
     def read(page: Page, request: Request) -> tuple[int, dict[str, Any]]:
-        """The page's data, or the state that stands in for it: empty (200) or unreadable (503)."""
+        """The page's data, or the state that stands in for it: empty (200), a bad request (400) or
+        unreadable (503)."""
+        moment = now()
         try:
-            return 200, {"state": "ok"} | page.build(database.engine(), now(), **_arguments(page, request))
+            arguments = _arguments(page, request, moment)
+        except ConfigError as exc:
+            return 400, {"state": "invalid", "message": str(exc)}
+        try:
+            return 200, {"state": "ok"} | page.build(database.engine(), moment, **arguments)
         except NoDatabase as exc:
             return 200, {"state": "empty", "message": str(exc), "hint": pages.START_HINT}
         except DatabaseError as exc:

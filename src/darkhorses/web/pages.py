@@ -2,7 +2,8 @@
 
 The HTML page and its JSON twin (``/api/<page>``) are rendered from the same dictionary, so they
 can never disagree. The reads are the ones ``status`` and ``health`` use (:mod:`darkhorses.ops`),
-plus the few grouped queries in :mod:`darkhorses.web.queries`.
+plus the few grouped queries in :mod:`darkhorses.web.queries`; the racecards page is
+:func:`darkhorses.ops.card.build_card` itself (one ``run`` relation per request, as ``darkhorses card``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Engine, Row
 
 from darkhorses.db.engine import describe
+from darkhorses.ops.card import Card, NoRacecards, build_card
 from darkhorses.ops.health import check_health
 from darkhorses.ops.inventory import build_inventory
 from darkhorses.ops.status import (
@@ -184,3 +186,16 @@ def statistics(engine: Engine, now: dt.datetime, kind: str = "sires", text: str 
         "search": {"kind": kind, "kinds": list(PEOPLE), "text": text, "columns": ["name", *PEOPLE[kind][1]],
                    "rows": found},
     })
+
+
+def card(engine: Engine, now: dt.datetime, day: dt.date | None = None, course: str | None = None,
+         race: str | None = None) -> dict[str, Any]:
+    """The racecards of ``day`` (default today, London): exactly :meth:`Card.to_json` of
+    :func:`~darkhorses.ops.card.build_card`, plus ``empty``; a day with nothing stored is an empty
+    card whose ``hint`` says what to fetch."""
+    require_schema(engine)
+    day = day or now.astimezone(LONDON).date()
+    try:
+        return {"empty": False} | build_card(engine, day, course=course, race_id=race).to_json()
+    except NoRacecards as exc:
+        return {"empty": True, "hint": str(exc)} | Card(day, ()).to_json()
