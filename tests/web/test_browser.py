@@ -204,7 +204,8 @@ def test_beyond_loopback_a_browser_without_the_token_is_refused(demo_database: P
         assert page.request.get(base + "/metrics").status == 401
         page.fill("input[name=token]", "not-the-token-at-all")
         page.click("button[type=submit]")
-        assert page.locator("#login-failed").is_visible()
+        page.locator("#login-failed").wait_for(state="visible")  # the refused sign-in's page has loaded
+        assert page.url.startswith(base + "/login?failed=1")
         page.fill("input[name=token]", TOKEN)
         page.click("button[type=submit]")
         page.wait_for_url(base + "/data")

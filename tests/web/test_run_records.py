@@ -50,5 +50,9 @@ async def test_429s_and_retries_reach_the_run_record_and_the_page(engine: Engine
     assert now is not None
     usage = (await make_client(url_of(engine), clock=lambda: now).get("/api/api-usage")).json()
     assert usage["runs_without_429_counts"] == 0
-    assert usage["endpoints"] == [{"endpoint": "/v1/results", "api_calls": calls, "api_429s": 2, "api_retries": 2,
-                                   "calls_per_day": [0] * 29 + [calls]}]
+    assert usage["endpoints"] == [  # a new database's region codes are checked against the API's list first
+        {"endpoint": "/v1/courses/regions", "api_calls": 1, "api_429s": 0, "api_retries": 0,
+         "calls_per_day": [0] * 29 + [1]},
+        {"endpoint": "/v1/results", "api_calls": calls, "api_429s": 2, "api_retries": 2,
+         "calls_per_day": [0] * 29 + [calls]},
+    ]
