@@ -14,7 +14,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup, escape
@@ -34,13 +33,12 @@ from darkhorses.db.engine import describe, normalise_url
 from darkhorses.errors import ConfigError, DatabaseError
 from darkhorses.ops.card import Record, parse_day
 from darkhorses.ops.card_view import jockey_text, record_text
-from darkhorses.ops.status import NoDatabase, open_for_reading
+from darkhorses.ops.status import LONDON, NoDatabase, open_for_reading
 from darkhorses.parse import lbs_to_weight
 from darkhorses.web import charts, pages
 from darkhorses.web.auth import TokenAuth
 from darkhorses.web.metrics import registry
 
-LONDON = ZoneInfo("Europe/London")
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
