@@ -22,7 +22,7 @@ from darkhorses.racing_api.limiter import RateLimiter, RateLimits
 from darkhorses.racing_api.retry import RetryPolicy
 from darkhorses.simulator import FaultConfig, SimulatorConfig, create_app
 from darkhorses.simulator.faults import Faults
-from darkhorses.simulator.day import LONDON
+from darkhorses.london import LONDON
 
 from .conftest import Reference
 from .harness import PASSWORD, SEED, USERNAME, ledger

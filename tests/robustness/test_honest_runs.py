@@ -74,7 +74,7 @@ def statuses_and_lock(engine: Engine) -> tuple[list[str], int]:
 
 
 def _today() -> dt.date:
-    from darkhorses.ingest.controller import london_today
+    from darkhorses.london import london_today
 
     return london_today()
 

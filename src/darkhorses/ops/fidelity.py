@@ -41,6 +41,7 @@ from sqlalchemy.engine import Connection
 
 from darkhorses import parse
 from darkhorses.db.schema import COURSES, HORSE_PRO, HORSE_STANDARD, RACECARDS, REGIONS, RESULTS, metadata
+from darkhorses.london import LONDON
 from darkhorses.racing_api.archive import read_archive
 
 Payload = tuple[str, Any]
@@ -257,7 +258,7 @@ def matches(stored: Any, raw: Any, how: str | None = None) -> bool:
         return stored == _currency(raw)
     if how == "24-hour local time":
         moment = parse.parse_datetime(raw)
-        return moment is not None and moment.astimezone(parse.UK).time().replace(tzinfo=None) == stored
+        return moment is not None and moment.astimezone(LONDON).time().replace(tzinfo=None) == stored
     if isinstance(stored, bool) or isinstance(raw, bool):
         return str(stored).lower() == str(raw).strip().lower()
     if isinstance(stored, (list, dict)):
