@@ -36,7 +36,7 @@ from sqlalchemy import Column, Table, UniqueConstraint, and_, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 
-from darkhorses.db.schema import metadata
+from darkhorses.db.schema import metadata, owners
 
 Row = Mapping[str, Any]
 DEFAULT_BATCH = 2000
@@ -85,18 +85,18 @@ def _kept_when_missing(table: Table) -> frozenset[str]:
 def kept_when_missing(column: Column) -> bool:
     """Whether a NULL sent for ``column`` leaves the stored value as it is: a nullable column an
     API endpoint feeds, unless its NULL is itself a value (``info["clearable"]``)."""
-    return bool(column.nullable and column.info.get("endpoint") and not column.info.get("clearable"))
+    return bool(column.nullable and owners(column) and not column.info.get("clearable"))
 
 
 def missing_value_rule(column: Column) -> str | None:
     """What a payload's missing value does to ``column``, in words for the inventory (None for a
     column no payload feeds, or one that can never be NULL)."""
-    if not column.info.get("endpoint") or not column.nullable:
+    if not owners(column) or not column.nullable:
         return None
     if column.info.get("clearable"):
         return "replaces: NULL is a value"
     fallback = column.info.get("fallback")
-    return f"keeps stored; {fallback} only fills NULL" if fallback else "keeps stored"
+    return f"keeps stored; {fallback.template} only fills NULL" if fallback else "keeps stored"
 
 
 class _Merge(NamedTuple):
@@ -114,6 +114,11 @@ def _merges(table: Table, columns: Iterable[str], key: Sequence[str]) -> list[_M
     ]
 
 
+def _stamps(table: Table, columns: Iterable[str]) -> list[str]:
+    """The columns set to the time of writing (``info["stamp"]``: ``updated_at``) unless supplied."""
+    return [column.name for column in table.columns if column.info.get("stamp") and column.name not in columns]
+
+
 def _statement(table: Table, columns: frozenset[str], key: Sequence[str], dialect: str, update_existing: bool) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table)
@@ -124,9 +129,7 @@ def _statement(table: Table, columns: frozenset[str], key: Sequence[str], dialec
         merge.name: new[merge.name] if merge.rule == "replace" else func.coalesce(new[merge.name], stored[merge.name])
         for merge in _merges(table, columns, key)
     }
-    touched = table.c.get("updated_at")
-    if touched is not None and "updated_at" not in columns and touched.info.get("populated_by") == "db.upsert":
-        update["updated_at"] = func.now()
+    update.update({name: func.now() for name in _stamps(table, columns)})
     compared = _compared(table, columns, key)
     if not update or not compared:
         return statement.on_conflict_do_nothing(index_elements=list(key))
@@ -284,9 +287,7 @@ def _copy_upsert(
         f'"{merge.name}" = ' + _MERGE_SQL[merge.rule].format(name=merge.name, table=table.name)
         for merge in _merges(table, columns, key)
     ]
-    touched = table.c.get("updated_at")
-    if touched is not None and "updated_at" not in columns and touched.info.get("populated_by") == "db.upsert":
-        updates.append('"updated_at" = now()')
+    updates += [f'"{name}" = now()' for name in _stamps(table, columns)]
     changed = " OR ".join(_CHANGED_SQL[merge.rule].format(name=merge.name, table=table.name)
                           for merge in _compared(table, columns, key))
     action = f"DO UPDATE SET {', '.join(updates)} WHERE {changed}" if update_existing and changed else "DO NOTHING"
