@@ -506,7 +506,7 @@ def fetch(
     options = FetchOptions(mode=mode, tables=tuple(tables or ()), start_date=_date(start_date, "--start-date"),
                            end_date=_date(end_date, "--end-date"), days_back=days_back, racecard_days=racecard_days,
                            test=test, retry_failed=retry_failed, enrich=enrich, enrich_limit=enrich_limit)
-    plan_units(options, settings, london_today())  # refuse bad input before opening anything
+    plan_units(options, settings, settings.today or london_today())  # refuse bad input before opening anything
     _require_credentials(settings)
     with _progress() as progress:
         report, path = run_fetch(settings, options, progress=progress)

@@ -656,7 +656,7 @@ async def run_fetch(
     ``transport``, ``limiter`` and ``retry`` let tests and ``demo`` put the simulator in process
     and turn waits off; by default the settings decide.
     """
-    today = today or london_today()
+    today = today or settings.today or london_today()
     units, notes = plan_units(options, settings, today)
     engine = for_writing(engine) if engine is not None else open_for_writing(settings.database_url)
     report = FetchReport(mode=options.recorded_mode, started_at=dt.datetime.now(dt.timezone.utc), notes=notes,
