@@ -2,8 +2,9 @@
 
 Inserts N runner rows (with their races, courses and horses), then upserts them again with a
 partial row (the results columns only), and prints rows per second for each phase and engine.
+``--repeat`` runs the engines in turn that many times (interleaved, so load hits each alike).
 
-    .venv/bin/python benchmarks/bench_upsert.py [--rows 100000] [--postgres URL]
+    .venv/bin/python benchmarks/bench_upsert.py [--rows 100000] [--postgres URL] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from darkhorses.db.engine import make_engine
 from darkhorses.db.migrate import upgrade
-from darkhorses.db.schema import ra_mst_courses, ra_mst_horses, ra_mst_races, ra_mst_runners
+from darkhorses.db.schema import ra_mst_runners
 from darkhorses.db.upsert import upsert, upsert_all
 
 FIELD = 10
@@ -51,19 +52,27 @@ def _timed(engine: Engine, rows: list[dict]) -> float:
 
 def bench(name: str, engine: Engine, count: int) -> None:
     upgrade(engine)
+    with open("/proc/loadavg", encoding="ascii") as load:
+        name = f"{name} (load {load.read().split()[0]})"
     parents, racecard, results = _rows(count)
     with engine.begin() as connection:
         upsert_all(connection, parents)
     inserted = _timed(engine, racecard)
     updated = _timed(engine, results)
-    print(f"{name:10} insert {inserted:>9,.0f} rows/s   partial update {updated:>9,.0f} rows/s   ({count:,} runner rows)")
+    print(f"{name:22} insert {inserted:>9,.0f} rows/s   partial update {updated:>9,.0f} rows/s   ({count:,} runner rows)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
+    for _ in range(args.repeat):
+        _round(args)
+
+
+def _round(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bench("sqlite", make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}"), args.rows)
     schema = f"bench_{uuid.uuid4().hex[:8]}"

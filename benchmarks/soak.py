@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from darkhorses.db.engine import make_engine  # noqa: E402
 from darkhorses.db.migrate import upgrade  # noqa: E402
-from darkhorses.ingest.controller import FetchOptions, fetch, london_today  # noqa: E402
+from darkhorses.ingest.controller import FetchOptions, fetch  # noqa: E402
+from darkhorses.london import london_today  # noqa: E402
 from darkhorses.ops.digest import database_digest, differing  # noqa: E402
 from darkhorses.racing_api.limiter import RateLimiter, RateLimits  # noqa: E402
 from darkhorses.simulator import FaultConfig, SimulatorConfig, serve_in_thread  # noqa: E402

@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from darkhorses import parse
+from darkhorses.london import LONDON
 from darkhorses.parse import (
-    UK,
     Money,
     LastRun,
     Position,
@@ -596,7 +596,7 @@ def test_parse_datetime_rejects(value: str) -> None:
 
 
 def test_off_datetime_from_date_and_clock() -> None:
-    assert off_datetime("2025-10-13", "2:12") == datetime(2025, 10, 13, 14, 12, tzinfo=UK)
+    assert off_datetime("2025-10-13", "2:12") == datetime(2025, 10, 13, 14, 12, tzinfo=LONDON)
     assert off_datetime(date(2025, 1, 4), "12:40") == datetime(2025, 1, 4, 12, 40, tzinfo=timezone.utc)
     assert off_datetime("", "2:12") is None
 
@@ -806,8 +806,8 @@ UTC_MOMENTS = st.datetimes(datetime(2000, 1, 1), datetime(2035, 12, 31), timezon
 @given(moment=UTC_MOMENTS)
 def test_local_date_and_time_round_trips(moment: datetime) -> None:
     day, clock = local_date_and_time(moment)
-    fold = moment.astimezone(UK).fold  # which of the autumn's two 01:xx hours
-    assert datetime.combine(day, clock, tzinfo=UK).replace(fold=fold) == moment
+    fold = moment.astimezone(LONDON).fold  # which of the autumn's two 01:xx hours
+    assert datetime.combine(day, clock, tzinfo=LONDON).replace(fold=fold) == moment
 
 
 @given(moment=UTC_MOMENTS)

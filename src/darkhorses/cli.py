@@ -494,7 +494,8 @@ def fetch(
     settings; 3: another fetch holds the database; 4: the API cannot be reached.
     """
     from darkhorses.config import load_settings
-    from darkhorses.ingest.controller import JOBS, MODES_LOADING, SOURCES, FetchOptions, plan_units, london_today
+    from darkhorses.ingest.controller import JOBS, MODES_LOADING, SOURCES, FetchOptions, plan_units
+    from darkhorses.london import london_today
     from darkhorses.ingest.controller import fetch as run_fetch
 
     if list_tables:
@@ -505,7 +506,7 @@ def fetch(
     options = FetchOptions(mode=mode, tables=tuple(tables or ()), start_date=_date(start_date, "--start-date"),
                            end_date=_date(end_date, "--end-date"), days_back=days_back, racecard_days=racecard_days,
                            test=test, retry_failed=retry_failed, enrich=enrich, enrich_limit=enrich_limit)
-    plan_units(options, settings, london_today())  # refuse bad input before opening anything
+    plan_units(options, settings, settings.today or london_today())  # refuse bad input before opening anything
     _require_credentials(settings)
     with _progress() as progress:
         report, path = run_fetch(settings, options, progress=progress)
@@ -595,7 +596,8 @@ def worker(
 
     from darkhorses.config import load_settings
     from darkhorses.errors import ConfigError
-    from darkhorses.ops.worker import LONDON, Worker, upcoming
+    from darkhorses.london import LONDON
+    from darkhorses.ops.worker import Worker, upcoming
 
     if schedule:
         for when, task in upcoming(dt.datetime.now(dt.timezone.utc), 12):
@@ -735,7 +737,7 @@ def card_command(
 
     from rich.console import Console
 
-    from darkhorses.ingest.controller import london_today
+    from darkhorses.london import london_today
     from darkhorses.ops.card import build_card, parse_day
     from darkhorses.ops.card_view import render_card
     from darkhorses.ops.status import open_for_reading, require_schema

@@ -7,6 +7,7 @@ database, the regions, the account's plan and the per-endpoint rate limits.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -67,6 +68,9 @@ class Settings(BaseSettings):
     run_file_retention_days: int = Field(90, ge=0, validation_alias=_env("DARKHORSES_RUN_FILE_RETENTION_DAYS"))
     archive_dir: Path = Field(Path("archive"), validation_alias=_env("DARKHORSES_ARCHIVE_DIR"))
     archive_enabled: bool = Field(True, validation_alias=_env("DARKHORSES_ARCHIVE"))
+    # The London date a fetch takes as today (YYYY-MM-DD): replay a past day against the simulator
+    # (`darkhorses simulate --today`), or pin a test's date. Unset: the real date.
+    today: dt.date | None = Field(None, validation_alias=_env("DARKHORSES_TODAY"))
 
     # `darkhorses serve` needs it to listen beyond loopback: a bearer token or the login form's password.
     dashboard_token: SecretStr | None = Field(None, validation_alias=_env("DARKHORSES_DASHBOARD_TOKEN"))

@@ -19,7 +19,8 @@ from darkhorses.config import Settings
 from darkhorses.db.engine import describe
 from darkhorses.db.migrate import open_for_writing
 from darkhorses.errors import Interrupted
-from darkhorses.ingest.controller import FetchOptions, FetchReport, london_today, run_fetch
+from darkhorses.ingest.controller import FetchOptions, FetchReport, run_fetch
+from darkhorses.london import london_today
 from darkhorses.racing_api.limiter import RateLimiter, RateLimits
 from darkhorses.simulator import SimulatorConfig, create_app
 from darkhorses.stats.populate import PopulateResult, populate

@@ -25,13 +25,12 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple, TypeAlias
-from zoneinfo import ZoneInfo
+
+from darkhorses.london import LONDON
 
 Raw: TypeAlias = str | int | float | None
 """What an API field can hold: text in 2025 bodies, maybe a JSON number or null in 2026 ones."""
 
-UK = ZoneInfo("Europe/London")
-"""Race dates are Europe/London calendar dates and clock times are UK clock times."""
 
 # --------------------------------------------------------------------------------------------
 # Missing values and plain numbers
@@ -515,7 +514,7 @@ def parse_datetime(value: Raw) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UK)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=LONDON)
 
 
 parse_off_dt = parse_datetime
@@ -529,7 +528,7 @@ def local_date_and_time(moment: datetime) -> tuple[date, time]:
     """
     if moment.tzinfo is None:
         raise ValueError(f"naive datetime {moment.isoformat()} has no timezone")
-    local = moment.astimezone(UK)
+    local = moment.astimezone(LONDON)
     return local.date(), local.time().replace(tzinfo=None)
 
 
@@ -567,7 +566,7 @@ def off_datetime(race_date: Raw | date, off_time: Raw) -> datetime | None:
     clock = off_time_24h(off_time)
     if day is None or clock is None:
         return None
-    return datetime.combine(day, clock, tzinfo=UK)
+    return datetime.combine(day, clock, tzinfo=LONDON)
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Table, UniqueConstraint
 
 from darkhorses.db.schema import metadata
+from darkhorses.racing_api.endpoints import Endpoint
 
 SPEC = json.loads((Path(__file__).parents[1] / "fixtures" / "spec" / "tables.json").read_text())
 EXTRA_REQUIRED = {"ra_metadata_tracking", "ra_runner_supplementary", "ra_runner_odds"}
@@ -66,8 +67,8 @@ def test_every_column_says_where_it_comes_from() -> None:
             info = column.info
             assert info.get("source") in {"api", "derived", "calculated", "system"}, f"{table.name}.{column.name}"
             assert info.get("populated_by"), f"{table.name}.{column.name} has no populated_by"
-            if info["source"] == "api" and info.get("endpoint"):
-                assert info["endpoint"].startswith("/v1/"), f"{table.name}.{column.name}"
+            assert all(isinstance(owner, Endpoint) for owner in info["owners"]), f"{table.name}.{column.name}"
+            if info["source"] == "api" and info["owners"]:
                 assert info.get("api_field"), f"{table.name}.{column.name}"
 
 
@@ -79,7 +80,7 @@ def test_contract_api_fields_are_mapped() -> None:
             if spec_column["source"] != "api" or not spec_column["api_field"]:
                 continue
             info = metadata.tables[name].c[spec_column["name"]].info
-            if not (info.get("endpoint") and info.get("api_field")):
+            if not (info["owners"] and info.get("api_field")):
                 unmapped.append(f"{name}.{spec_column['name']}")
     assert unmapped == []
 

@@ -75,6 +75,19 @@ def test_a_missing_value_never_overwrites_a_present_one(engine: Engine, rows: in
     assert stored == {("Great Britain", "ire")}
 
 
+def test_a_missing_json_value_is_null_and_keeps_the_stored_one(engine: Engine) -> None:
+    """``None`` in a JSON column is SQL NULL, not the JSON ``null``: a racecard without form flags
+    keeps the flags an earlier one sent, and counts as empty."""
+    _parents(engine)
+    runner = {"race_id": "rac_1", "horse_id": "hrs_1"}
+    with engine.begin() as connection:
+        upsert(connection, ra_mst_runners, [{**runner, "past_results_flags": ["C", "D"]}])
+        upsert(connection, ra_mst_runners, [{**runner, "past_results_flags": None}])
+        assert connection.scalar(select(ra_mst_runners.c.past_results_flags)) == ["C", "D"]
+        connection.execute(ra_mst_runners.update().values(past_results_flags=None))
+        assert connection.scalar(select(func.count(ra_mst_runners.c.past_results_flags))) == 0
+
+
 def test_a_null_that_is_a_value_replaces_the_stored_one(engine: Engine) -> None:
     """An amended result turns a placed horse into a disqualified one: its place becomes NULL
     (``clearable``), while a NULL in a bookkeeping column no payload feeds is written as sent."""

@@ -64,6 +64,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.slow  # waits for a real process to notice its parent died
 def test_the_worker_ends_with_a_killed_fetch() -> None:
     script = ("import sys, time\nfrom darkhorses.ingest.pages import page_readers\n"
               "with page_readers(in_worker=True) as readers:\n"

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from darkhorses.db.schema import RACECARDS, RESULTS, metadata
+from darkhorses.db.schema import metadata, owners
+from darkhorses.racing_api.endpoints import RACECARDS_PRO as RACECARDS
+from darkhorses.racing_api.endpoints import RESULTS, Endpoint
 from darkhorses.ingest.transform import (
     ODDS_COLUMNS,
     Batch,
@@ -248,14 +250,14 @@ def test_rows_only_name_columns_the_tables_have() -> None:
          ("ra_mst_races", "ra_mst_runners", "ra_mst_race_results")),
     ],
 )
-def test_every_mapped_api_field_is_written(endpoint: str, make: object, tables: tuple[str, ...]) -> None:
+def test_every_mapped_api_field_is_written(endpoint: Endpoint, make: object, tables: tuple[str, ...]) -> None:
     """Guards against the old regression where a refactor silently dropped mapped fields."""
     written = _written(make())  # type: ignore[operator]
     for table in tables:
         expected = {
             column.name
             for column in metadata.tables[table].columns
-            if endpoint in (column.info.get("endpoint") or "").split(" | ")
+            if endpoint in owners(column)
             and column.info["source"] in {"api", "derived"}
         }
         assert expected - written[table] == set(), table

@@ -31,7 +31,7 @@ from darkhorses.ops.card import Card, CardRunner, Record, build_card, jockey_cla
 from darkhorses.parse import parse_last_run
 from darkhorses.racing_api.limiter import RateLimiter, RateLimits
 from darkhorses.simulator import SimulatorConfig, create_app
-from darkhorses.simulator.day import LONDON
+from darkhorses.london import LONDON
 
 D0 = dt.date(2025, 6, 1)
 D1 = D0 + dt.timedelta(days=1)

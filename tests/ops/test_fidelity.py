@@ -17,20 +17,22 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
-from darkhorses.db.schema import (
-    COURSES, HORSE_PRO, HORSE_STANDARD, RACECARDS, REGIONS, RESULTS, ra_mst_horses, ra_mst_race_results,
-    ra_mst_runners,
-)
+from darkhorses.db.schema import ra_mst_horses, ra_mst_race_results, ra_mst_runners
 from darkhorses.db.upsert import upsert
 from darkhorses.ingest.transform import Batch, course_rows, horse_profile_rows, racecard_rows, region_rows, result_rows
 from darkhorses.ingest.writer import write_batch
 from darkhorses.ops.fidelity import Payload, archive_payloads, check_fidelity, field_mappings, matches
+from darkhorses.racing_api import endpoints as api
 from darkhorses.racing_api.archive import RawArchive
 from darkhorses.racing_api.models import (
     CoursesPage, HorsePro, HorseStandard, Racecard, RacecardsPage, Region, ResultsPage, parse_body,
 )
 from darkhorses.simulator.habits import race_habits
 from darkhorses.simulator.world import World
+
+COURSES, HORSE_PRO, HORSE_STANDARD, RACECARDS, REGIONS, RESULTS = (endpoint.template for endpoint in (
+    api.COURSES, api.HORSE_PRO, api.HORSE_STANDARD, api.RACECARDS_PRO, api.REGIONS, api.RESULTS))
+"""Payloads are archived under their route templates."""
 
 API = Path(__file__).parents[1] / "fixtures" / "api"
 ENTITY_RESULTS = ("horse_results", "jockey_results", "trainer_results", "owner_results", "dam_results",

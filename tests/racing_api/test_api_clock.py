@@ -10,6 +10,8 @@ import pytest
 from darkhorses.racing_api import clock as clock_module
 from darkhorses.racing_api.clock import PRECISE_TAIL_SECONDS, SystemClock
 
+pytestmark = pytest.mark.slow  # the system clock under test sleeps for real
+
 
 @pytest.mark.parametrize("seconds", [0.0, 0.0005, PRECISE_TAIL_SECONDS, 0.013, 0.05])
 async def test_sleep_never_ends_before_its_deadline(seconds: float) -> None:

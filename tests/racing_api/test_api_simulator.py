@@ -26,7 +26,7 @@ from darkhorses.racing_api import (
     VirtualClock,
 )
 from darkhorses.simulator import FaultConfig, SimulatorConfig, create_app
-from darkhorses.simulator.day import LONDON
+from darkhorses.london import LONDON
 
 from .conftest import PASSWORD, USERNAME, make_settings
 

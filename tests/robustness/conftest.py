@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from darkhorses.db.engine import make_engine
-from darkhorses.ingest.controller import FetchOptions, fetch, london_today
+from darkhorses.ingest.controller import FetchOptions, fetch
 from darkhorses.ops.digest import TableDigest, database_digest
 from darkhorses.racing_api.limiter import RateLimiter, RateLimits
 from darkhorses.simulator import SimulatorConfig, serve_in_thread
 
-from .harness import PASSWORD, SEED, USERNAME, Sandbox, ledger, quiet_days
+from .harness import PASSWORD, SEED, TODAY, USERNAME, Sandbox, ledger, quiet_days
 
 UNLIMITED = RateLimits.unlimited()
 
@@ -43,12 +43,12 @@ class Reference:
 
 @pytest.fixture(scope="session")
 def today() -> dt.date:
-    return london_today()
+    return TODAY
 
 
 @pytest.fixture(scope="session")
 def simulator(today: dt.date) -> Iterator[str]:
-    """The simulator on a free loopback port, today being the real London date."""
+    """The simulator on a free loopback port, today being the suite's fixed date."""
     with serve_in_thread(SimulatorConfig(seed=SEED, today=today, username=USERNAME, password=PASSWORD)) as url:
         yield url
 

@@ -31,6 +31,9 @@ DARKHORSES = str(Path(sys.executable).with_name("darkhorses"))
 USERNAME = "robust-user-q8Zt3"
 PASSWORD = "robust-pass-M4xw91Kd"
 SEED = 11
+TODAY = dt.date(2025, 10, 20)
+"""The suite's today, for the simulator, the in-process runs and (``DARKHORSES_TODAY``) every
+``darkhorses`` process: no test depends on the real date."""
 FAST_LIMITS = {
     "DARKHORSES_RATE_LIMIT_DEFAULT": "50",
     "DARKHORSES_RATE_LIMIT_RACECARDS": "50",
@@ -89,6 +92,7 @@ class Sandbox:
             "DARKHORSES_LOG_DIR": str(self.root / "logs"),
             "DARKHORSES_ARCHIVE_DIR": str(self.root / "archive"),
             "DARKHORSES_REGIONS": self.regions,
+            "DARKHORSES_TODAY": TODAY.isoformat(),
             **FAST_LIMITS,
             **self.extra,
         }

@@ -22,7 +22,7 @@ from darkhorses.racing_api.limiter import RateLimiter, RateLimits
 from darkhorses.racing_api.retry import RetryPolicy
 from darkhorses.simulator import FaultConfig, SimulatorConfig, create_app
 from darkhorses.simulator.faults import Faults
-from darkhorses.simulator.day import LONDON
+from darkhorses.london import LONDON
 
 from .conftest import Reference
 from .harness import PASSWORD, SEED, USERNAME, ledger
@@ -83,7 +83,7 @@ async def test_faulty_backfill_reports_failures_exactly_and_retry_failed_complet
         engine: Engine, reference: Reference, sandbox_for, today: dt.date) -> None:  # type: ignore[no-untyped-def]
     settings = sandbox_for(engine).settings()
     clock = VirtualClock()
-    start = dt.datetime.now(LONDON)
+    start = dt.datetime.combine(today, dt.time(12), LONDON)
     faulty = Observed(SimulatorConfig(
         seed=SEED, today=today, username=USERNAME, password=PASSWORD, faults=FAULTS, rate_limits_enabled=True,
         ip_block_threshold=80, now=lambda: start + dt.timedelta(seconds=clock.now()), sleep=clock.sleep))

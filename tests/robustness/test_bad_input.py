@@ -26,7 +26,7 @@ from darkhorses.db.schema import dh_locks
 from darkhorses.ops.digest import database_digest
 
 from .conftest import Reference
-from .harness import Sandbox
+from .harness import TODAY, Sandbox
 
 runner = CliRunner()
 
@@ -56,7 +56,7 @@ def _refused(sandbox: Sandbox, engine: Engine, args: list[str], code: int, messa
 
 
 def _day(days: int) -> str:
-    return (dt.date.today() + dt.timedelta(days=days)).isoformat()
+    return (TODAY + dt.timedelta(days=days)).isoformat()
 
 
 @pytest.mark.parametrize(("args", "message"), [

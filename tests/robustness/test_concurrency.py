@@ -8,6 +8,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from sqlalchemy.engine import Engine, make_url
 
 from darkhorses.db.engine import make_engine
@@ -17,6 +19,8 @@ from darkhorses.stats.populate import populate
 
 from .conftest import Reference
 from .harness import Sandbox, done_units, ledger
+
+pytestmark = pytest.mark.slow  # polls real fetch and populate processes
 
 STATISTICS_TABLES = ("ra_mst_sires", "ra_mst_dams", "ra_mst_damsires", "ra_sire_stats", "ra_dam_stats",
                      "ra_damsire_stats", "ra_lineage", "ra_mst_jockeys", "ra_mst_trainers", "ra_mst_owners",

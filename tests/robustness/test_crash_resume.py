@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from sqlalchemy.engine import Engine
 
 from darkhorses.ops.digest import database_digest, differing
 
 from .conftest import Reference
 from .harness import kill_and_resume, ledger, run_statuses
+
+pytestmark = pytest.mark.slow  # kills real fetch processes at points it polls for
 
 KILLS = 3
 

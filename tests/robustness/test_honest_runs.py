@@ -27,7 +27,7 @@ from darkhorses.ops.digest import database_digest, differing
 from darkhorses.stats.populate import JOBS, populate
 
 from .conftest import Reference
-from .harness import POLL_SECONDS, Sandbox, done_units, ledger, run_statuses
+from .harness import POLL_SECONDS, TODAY, Sandbox, done_units, ledger, run_statuses
 
 SIGNAL_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 STOP_BOUND_SECONDS = 60
@@ -39,6 +39,7 @@ def _count(engine: Engine, table: object) -> int:
         return connection.scalar(select(func.count()).select_from(table))  # type: ignore[arg-type]
 
 
+@pytest.mark.slow  # polls a real fetch process
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_mid_fetch_is_recorded_and_the_same_command_resumes(
         engine: Engine, reference: Reference, sandbox_for, signum: signal.Signals) -> None:  # type: ignore[no-untyped-def]
@@ -73,14 +74,8 @@ def statuses_and_lock(engine: Engine) -> tuple[list[str], int]:
     return run_statuses(engine), _count(engine, dh_locks)
 
 
-def _today() -> dt.date:
-    from darkhorses.ingest.controller import london_today
-
-    return london_today()
-
-
 def _days(start: int, end: int) -> list[str]:
-    today = _today()
+    today = TODAY
     return ["--start-date", (today + dt.timedelta(days=start)).isoformat(),
             "--end-date", (today + dt.timedelta(days=end)).isoformat()]
 

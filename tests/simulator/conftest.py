@@ -14,7 +14,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from darkhorses.simulator import SimulatorConfig, create_app
-from darkhorses.simulator.day import LONDON
+from darkhorses.london import LONDON
 
 TODAY = dt.date(2025, 10, 20)
 # Late evening: every race of TODAY has been run and published.

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from darkhorses.simulator import create_app
-from darkhorses.simulator.day import LONDON
+from darkhorses.london import LONDON
 
 from .conftest import TODAY, asgi_client, fixture_body, make_config
 

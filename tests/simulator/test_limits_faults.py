@@ -11,7 +11,7 @@ import pytest
 
 from darkhorses.simulator import FaultConfig, create_app, serve_in_thread
 from darkhorses.simulator.app import DroppedConnection
-from darkhorses.simulator.day import LONDON
+from darkhorses.london import LONDON
 from darkhorses.simulator.faults import UNKNOWN_FIELD
 
 from .conftest import asgi_client, make_config

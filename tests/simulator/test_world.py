@@ -11,7 +11,7 @@ import pytest
 
 from darkhorses.simulator import World
 from darkhorses.simulator.contract import encode
-from darkhorses.simulator.day import LONDON
+from darkhorses.london import LONDON
 
 from .conftest import TODAY
 

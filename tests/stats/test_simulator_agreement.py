@@ -26,7 +26,7 @@ from darkhorses.db.migrate import open_for_writing
 from darkhorses.ingest.controller import FetchOptions, run_fetch
 from darkhorses.racing_api.limiter import RateLimiter, RateLimits
 from darkhorses.simulator import SimulatorConfig, create_app
-from darkhorses.simulator.day import LONDON
+from darkhorses.london import LONDON
 from darkhorses.stats.populate import populate
 
 TODAY = dt.date(2025, 6, 1)

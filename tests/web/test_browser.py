@@ -27,7 +27,7 @@ import uvicorn
 
 from darkhorses.config import load_settings
 from darkhorses.demo import run_demo
-from darkhorses.ingest.controller import london_today
+from darkhorses.london import london_today
 from darkhorses.ops.status import open_for_reading
 from darkhorses.web import check_binding, create_app
 from darkhorses.web.app import PAGES

@@ -9,10 +9,13 @@ responses are archived to compressed files by the client, not to the database: s
 ``racing_api.archive``.)
 
 Each column carries ``info`` with its ``source`` (api / derived / calculated / system), the API
-``endpoint`` and ``api_field`` it is read from, and which of our modules ``populated_by``. The
-column inventory, ``status`` fill rates, the fidelity check (``ops.fidelity``) and the docs are
-generated from this metadata. A column fed by an endpoint keeps its stored value when a later
-payload sends nothing for it (``db.upsert``), unless it is ``clearable``.
+endpoints that own it (``owners``: a tuple of :class:`~darkhorses.racing_api.endpoints.Endpoint`,
+the client's own route objects), the ``api_field`` it is read from, and which of our modules
+``populated_by`` (documentation). The column inventory, ``status`` fill rates, the fidelity check
+(``ops.fidelity``) and the docs are generated from this metadata, and the code that decides who
+writes what reads the typed keys (``owners``, ``fallback``, ``clearable``, ``stamp``), never the
+documentation strings. A column fed by an endpoint keeps its stored value when a later payload
+sends nothing for it (``db.upsert``), unless it is ``clearable``.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeEngine
 
 from darkhorses.db.types import JSONB, UTCDateTime, num
+from darkhorses.racing_api.endpoints import COURSES, HORSE_PRO, HORSE_STANDARD, REGIONS, RESULTS, Endpoint
+from darkhorses.racing_api.endpoints import RACECARDS_PRO as RACECARDS
 
 metadata = MetaData(
     naming_convention={
@@ -51,14 +56,7 @@ metadata = MetaData(
     }
 )
 
-RACECARDS = "/v1/racecards/pro"
-RESULTS = "/v1/results"
-COURSES = "/v1/courses"
-REGIONS = "/v1/courses/regions"
-HORSE_PRO = "/v1/horses/{horse_id}/pro"
-HORSE_STANDARD = "/v1/horses/{horse_id}/standard"
-
-_WRITER = {
+_WRITER: dict[Endpoint, str] = {
     RACECARDS: "ingest.racecards",
     RESULTS: "ingest.results",
     COURSES: "ingest.reference",
@@ -67,7 +65,7 @@ _WRITER = {
     HORSE_STANDARD: "ingest.horses",
 }
 
-Endpoints = str | Sequence[str] | None
+Endpoints = Endpoint | Sequence[Endpoint] | None
 SURROGATE_ID = BigInteger().with_variant(Integer(), "sqlite")
 """A 64-bit surrogate key; on SQLite an INTEGER so it aliases the rowid and autoincrements."""
 
@@ -82,15 +80,16 @@ def _column(
     *args: object,
     expected_fill: float | None = None,
     clearable: bool = False,
-    fallback: str | None = None,
+    fallback: Endpoint | None = None,
+    stamp: bool = False,
     empty_because: str | None = None,
     **kwargs: object,
 ) -> Column:
-    eps = (endpoints,) if isinstance(endpoints, str) else tuple(endpoints or ())
-    writer = by or ", ".join(dict.fromkeys(_WRITER[e] for e in eps)) or None
+    owners = (endpoints,) if isinstance(endpoints, Endpoint) else tuple(endpoints or ())
+    writer = by or ", ".join(dict.fromkeys(_WRITER[e] for e in owners)) or None
     info: dict[str, object] = {
         "source": source,
-        "endpoint": " | ".join(eps) or None,
+        "owners": owners,
         "api_field": field,
         "populated_by": writer,
     }
@@ -110,7 +109,20 @@ def _column(
         # This endpoint only fills the column where nothing is stored; the others own it (a
         # result's rounded distance stands in for a race with no racecard, never over one).
         info["fallback"] = fallback
+    if stamp:
+        # Set to the time of writing by every upsert that inserts or changes the row.
+        info["stamp"] = True
     return Column(name, type_, *args, info=info, **kwargs)  # type: ignore[arg-type]
+
+
+def owners(column: Column) -> tuple[Endpoint, ...]:
+    """The API endpoints that write ``column`` (empty for a column no payload feeds)."""
+    return column.info.get("owners", ())  # type: ignore[no-any-return]
+
+
+def endpoint_paths(column: Column) -> str | None:
+    """The owning endpoints' route templates, for the inventory and the docs."""
+    return " | ".join(endpoint.template for endpoint in owners(column)) or None
 
 
 def written_by_populate(column: Column) -> bool:
@@ -148,7 +160,7 @@ def timestamps() -> list[Column]:
     """``created_at`` set once by the database; ``updated_at`` refreshed by every upsert."""
     return [
         system("created_at", UTCDateTime, nullable=False, server_default=func.now(), by="database"),
-        system("updated_at", UTCDateTime, nullable=False, server_default=func.now(), by="db.upsert"),
+        system("updated_at", UTCDateTime, nullable=False, server_default=func.now(), by="db.upsert", stamp=True),
     ]
 
 

@@ -14,8 +14,10 @@ from sqlalchemy.dialects.postgresql import JSONB as PG_JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-JSONB = JSON().with_variant(PG_JSONB(), "postgresql")
-"""JSON everywhere, stored as ``jsonb`` on PostgreSQL (indexable, compact)."""
+JSONB = JSON(none_as_null=True).with_variant(PG_JSONB(none_as_null=True), "postgresql")
+"""JSON everywhere, stored as ``jsonb`` on PostgreSQL (indexable, compact). Python ``None`` is SQL
+NULL, not the JSON ``null``: a missing value must be missing to the upsert's ``COALESCE`` and to
+fill counts, whichever way the row was written."""
 
 
 def num(precision: int | None = None, scale: int | None = None) -> Numeric:

@@ -39,7 +39,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import insert, select, update
@@ -64,6 +63,7 @@ from darkhorses.ingest.runfiles import write_run_file
 from darkhorses.ingest.results import HISTORY_START, RESULTS_WINDOW_DAYS, fetch_results
 from darkhorses.ingest.transform import Batch
 from darkhorses.ingest.writer import write_batch
+from darkhorses.london import london_today
 from darkhorses.ops import alerts
 from darkhorses.racing_api.archive import RawArchive
 from darkhorses.racing_api.client import RacingApiClient
@@ -73,7 +73,6 @@ from darkhorses.racing_api.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
-LONDON = ZoneInfo("Europe/London")
 MODES = ("backfill", "daily", "manual")
 BACKFILL_START = dt.date(2015, 1, 1)
 RESULTS_DAYS_BACK = 2
@@ -247,10 +246,6 @@ class FetchReport:
             "resume_since": self.resume_since.isoformat() if self.resume_since else None,
             "error": self.error,
         }
-
-
-def london_today() -> dt.date:
-    return dt.datetime.now(LONDON).date()
 
 
 def _days(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -661,7 +656,7 @@ async def run_fetch(
     ``transport``, ``limiter`` and ``retry`` let tests and ``demo`` put the simulator in process
     and turn waits off; by default the settings decide.
     """
-    today = today or london_today()
+    today = today or settings.today or london_today()
     units, notes = plan_units(options, settings, today)
     engine = for_writing(engine) if engine is not None else open_for_writing(settings.database_url)
     report = FetchReport(mode=options.recorded_mode, started_at=dt.datetime.now(dt.timezone.utc), notes=notes,

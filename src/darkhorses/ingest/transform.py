@@ -24,9 +24,10 @@ from datetime import datetime
 from typing import Any
 
 from darkhorses import parse
-from darkhorses.db.schema import RESULTS, metadata
+from darkhorses.db.schema import metadata
 from darkhorses.db.upsert import conflict_key
 from darkhorses.ingest.coordinates import course_coordinates
+from darkhorses.racing_api.endpoints import RESULTS, Endpoint
 from darkhorses.racing_api.models import (
     ApiModel,
     Course,
@@ -140,14 +141,14 @@ def _without_none_keys(row: Row) -> Row:
 
 
 @lru_cache(maxsize=None)
-def _fallback_columns(table: str, endpoint: str) -> tuple[frozenset[str], tuple[str, ...]]:
+def _fallback_columns(table: str, endpoint: Endpoint) -> tuple[frozenset[str], tuple[str, ...]]:
     """Columns of ``table`` that ``endpoint`` only fills where nothing is stored (schema data),
     and the table's natural key, which a fill row carries."""
     columns = metadata.tables[table]
     return frozenset(c.name for c in columns.columns if c.info.get("fallback") == endpoint), conflict_key(columns)
 
 
-def _upsert(batch: Batch, table: str, row: Row, endpoint: str) -> None:
+def _upsert(batch: Batch, table: str, row: Row, endpoint: Endpoint) -> None:
     """Add ``row`` to ``table``'s upserts, its fallback columns (present values only) to the fills."""
     fallback, key = _fallback_columns(table, endpoint)
     values = {name: row.pop(name) for name in fallback & row.keys()}

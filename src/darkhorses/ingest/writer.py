@@ -17,9 +17,8 @@ from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.engine import Connection
 
 from darkhorses.db.schema import (
-    RACECARDS,
-    RESULTS,
     metadata,
+    owners,
     ra_mst_bookmakers,
     ra_mst_race_results,
     ra_mst_races,
@@ -29,6 +28,8 @@ from darkhorses.db.schema import (
 )
 from darkhorses.db.upsert import conflict_key, upsert, upsert_all, upsert_tuples
 from darkhorses.ingest.transform import ODDS_COLUMNS, Batch
+from darkhorses.racing_api.endpoints import RACECARDS_PRO as RACECARDS
+from darkhorses.racing_api.endpoints import RESULTS
 
 _IN_CHUNK = 500
 """Keys per IN list: well under SQLite's bound-parameter limit."""
@@ -45,8 +46,7 @@ def _shared_columns(table_name: str) -> frozenset[str]:
     return frozenset(
         column.name
         for column in metadata.tables[table_name].columns
-        if column.nullable and column.info.get("fallback") != RESULTS
-        and {RACECARDS, RESULTS} <= set((column.info.get("endpoint") or "").split(" | "))
+        if column.nullable and column.info.get("fallback") != RESULTS and {RACECARDS, RESULTS} <= set(owners(column))
     )
 
 

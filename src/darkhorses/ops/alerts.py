@@ -52,8 +52,9 @@ from darkhorses.db.engine import describe, normalise_url
 from darkhorses.db.schema import dh_alert_state, dh_work_units, ra_mst_races
 from darkhorses.db.upsert import upsert
 from darkhorses.errors import ConfigError, DarkHorsesError
+from darkhorses.london import LONDON
 from darkhorses.ops.health import DAILY_MAX_AGE
-from darkhorses.ops.status import LONDON, failed_units, last_success, open_for_reading
+from darkhorses.ops.status import failed_units, last_success, open_for_reading
 from darkhorses.racing_api.errors import AuthError, PlanError
 from darkhorses.racing_api.redact import Redactor
 

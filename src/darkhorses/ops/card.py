@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from darkhorses.db.types import UTCDateTime
 from darkhorses.errors import ConfigError, DarkHorsesError
-from darkhorses.ingest.controller import LONDON
+from darkhorses.london import LONDON
 from darkhorses.parse import parse_last_run
 from darkhorses.stats.context import Context, day_number
 from darkhorses.stats.performance import distance_band

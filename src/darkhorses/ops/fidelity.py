@@ -40,14 +40,18 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.engine import Connection
 
 from darkhorses import parse
-from darkhorses.db.schema import COURSES, HORSE_PRO, HORSE_STANDARD, RACECARDS, REGIONS, RESULTS, metadata
+from darkhorses.db.schema import metadata
+from darkhorses.london import LONDON
+from darkhorses.racing_api import endpoints as api
 from darkhorses.racing_api.archive import read_archive
 
 Payload = tuple[str, Any]
 """An endpoint template (``/v1/racecards/pro``) and its decoded JSON body."""
 
+RACECARDS, RESULTS, COURSES, REGIONS = (e.template for e in (api.RACECARDS_PRO, api.RESULTS, api.COURSES, api.REGIONS))
+"""Payloads are archived under their route templates, so this check works with those."""
 _SOURCES = {"racecards": RACECARDS, "results": RESULTS, "courses": COURSES}
-_SAME_SHAPE = {"/v1/racecards/{race_id}/pro": RACECARDS, "/v1/results/{race_id}": RESULTS}
+_SAME_SHAPE = {api.RACECARD_PRO.template: RACECARDS, api.RESULT.template: RESULTS}
 """Single-race routes, whose body is one item of the list route's."""
 _FIELD = re.compile(
     r"(?:(?P<how>amount|lengths|seconds|yards|metres|currency|24-hour local time) of )?"
@@ -102,11 +106,11 @@ def field_mappings() -> tuple[_Mapping, ...]:
                 if match is None:
                     continue
                 if match["pro"]:
-                    endpoints: tuple[str, ...] = (HORSE_PRO, HORSE_STANDARD)
+                    endpoints: tuple[str, ...] = (api.HORSE_PRO.template, api.HORSE_STANDARD.template)
                 else:
                     endpoints = (REGIONS,) if match["bare"] else (_SOURCES[match["list"]],)
                 found.extend(_Mapping(table.name, column.name, endpoint, bool(match["runner"]), match["name"],
-                                      match["how"], column.info.get("fallback") == endpoint)
+                                      match["how"], getattr(column.info.get("fallback"), "template", None) == endpoint)
                              for endpoint in endpoints)
     return tuple(found)
 
@@ -257,7 +261,7 @@ def matches(stored: Any, raw: Any, how: str | None = None) -> bool:
         return stored == _currency(raw)
     if how == "24-hour local time":
         moment = parse.parse_datetime(raw)
-        return moment is not None and moment.astimezone(parse.UK).time().replace(tzinfo=None) == stored
+        return moment is not None and moment.astimezone(LONDON).time().replace(tzinfo=None) == stored
     if isinstance(stored, bool) or isinstance(raw, bool):
         return str(stored).lower() == str(raw).strip().lower()
     if isinstance(stored, (list, dict)):

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from darkhorses.errors import DarkHorsesError, DatabaseError
+from darkhorses.london import LONDON
 from darkhorses.ops.quality import run_checks
-from darkhorses.ops.status import LONDON, failed_units, last_success, london_time, open_for_reading, require_schema
+from darkhorses.ops.status import failed_units, last_success, london_time, open_for_reading, require_schema
 
 DAILY_MAX_AGE = dt.timedelta(hours=25)
 FAILED_WINDOW = dt.timedelta(days=3)

@@ -14,7 +14,7 @@ from sqlalchemy import Table, func, inspect, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
-from darkhorses.db.schema import metadata
+from darkhorses.db.schema import endpoint_paths, metadata
 from darkhorses.db.upsert import missing_value_rule
 
 _POSTGRES = postgresql.dialect()
@@ -30,7 +30,7 @@ def _column_entry(table: Table, name: str) -> dict[str, Any]:
         "nullable": column.nullable,
         "primary_key": column.primary_key,
         "source": info.get("source"),
-        "endpoint": info.get("endpoint"),
+        "endpoint": endpoint_paths(column),
         "api_field": info.get("api_field"),
         "populated_by": info.get("populated_by"),
         "expected_fill": info.get("expected_fill"),

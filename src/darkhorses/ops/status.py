@@ -11,7 +11,6 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, cast, exists, func, literal, null, select, type_coerce, union_all
 from sqlalchemy.engine import Connection, Engine, Row
@@ -23,10 +22,10 @@ from darkhorses.db.schema import (
 )
 from darkhorses.db.types import UTCDateTime
 from darkhorses.errors import DatabaseError
+from darkhorses.london import LONDON
 from darkhorses.ops.fidelity import FidelityReport, archive_payloads, check_fidelity
 from darkhorses.ops.quality import CheckResult, run_checks
 
-LONDON = ZoneInfo("Europe/London")
 RUN_LIMIT = 10
 FAILED_LIMIT = 20
 QUARANTINE_LIMIT = 20

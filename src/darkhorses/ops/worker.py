@@ -27,7 +27,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -38,16 +37,16 @@ from sqlalchemy.engine import Engine
 
 from darkhorses.config import Settings
 from darkhorses.errors import DarkHorsesError
-from darkhorses.ingest.controller import FetchOptions, FetchReport, london_today
+from darkhorses.ingest.controller import FetchOptions, FetchReport
 from darkhorses.ingest.controller import fetch as run_fetch
 from darkhorses.db.locks import database_lock, heartbeat, lock_holder
+from darkhorses.london import LONDON, london_today
 from darkhorses.ops import alerts
 from darkhorses.stats.populate import PopulateResult
 from darkhorses.stats.populate import populate as run_populate
 
 log = logging.getLogger(__name__)
 
-LONDON = ZoneInfo("Europe/London")
 LOCK_NAME = "worker"
 HEARTBEAT = dt.timedelta(minutes=1)
 LOCK_STALE_AFTER = dt.timedelta(minutes=5)

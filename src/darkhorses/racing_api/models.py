@@ -571,13 +571,16 @@ class HorseDistanceTimes(HorseStandard):
 
 T = TypeVar("T")
 
+_MARKER_CHARS = re.escape("".join(sorted(token for token in MISSING_TOKENS if len(token) == 1)))
+_MARKER_WORDS = "|".join(re.escape(token) for token in sorted(MISSING_TOKENS) if len(token) > 1)
 _VALUE_TO_CLEAN = re.compile(
-    r':\s*(?:("(?:[\s\-\u2013\u2014]|\\[^u]|\\u[0-9a-fA-F]{4})*"|"\s*None\s*")|null\b)'
+    rf':\s*(?:("(?:[\s{_MARKER_CHARS}]|\\[^u]|\\u[0-9a-fA-F]{{4}})*"|"\s*(?:{_MARKER_WORDS})\s*")|null\b)'
 )
-"""An object value that cleaning may change: a string made of nothing but white space, hyphens,
-en and em dashes and escapes, or the word ``None`` (a candidate missing marker, decided by :func:`blank_to_none` on the
-decoded string), or ``null`` (an empty list where the key is a list). After a colon, in valid
-JSON, a string can only be a value (a colon inside a string is followed by more string)."""
+"""An object value that cleaning may change: a string made of nothing but white space, the
+one-character markers of :data:`~darkhorses.parse.MISSING_TOKENS` and escapes, or one of its
+words (a candidate missing marker, decided by :func:`blank_to_none` on the decoded string), or
+``null`` (an empty list where the key is a list). After a colon, in valid JSON, a string can only
+be a value (a colon inside a string is followed by more string)."""
 
 
 @cache

@@ -11,17 +11,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from darkhorses.simulator.day import LONDON
+from darkhorses.london import london_now
+
 
 Plan = Literal["free", "basic", "standard", "pro"]
 Dialect = Literal["2025", "2026"]
 PLANS: tuple[str, ...] = ("free", "basic", "standard", "pro")
 FAULT_KINDS = ("server_error", "slow", "hang", "drop", "truncate", "invalid_json", "drift")
-
-
-def real_now() -> dt.datetime:
-    """The wall clock in Europe/London (the default clock)."""
-    return dt.datetime.now(LONDON)
 
 
 @dataclass
@@ -90,7 +86,7 @@ class SimulatorConfig:
 
     def clock(self) -> dt.datetime:
         """The current time as the simulator sees it."""
-        return self.now() if self.now is not None else real_now()
+        return self.now() if self.now is not None else london_now()
 
     def current_date(self) -> dt.date:
         return self.today or self.clock().date()

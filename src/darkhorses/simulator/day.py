@@ -22,8 +22,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
+from darkhorses.london import LONDON
 from darkhorses.simulator.courses import Course, all_courses
 from darkhorses.simulator.habits import LONG_IDS_FROM
 from darkhorses.simulator.population import (
@@ -36,7 +36,6 @@ RACE_BASE = 20_000_000
 RACES_PER_DAY_MAX = 100
 LONG_RACE_BASE = 10_000_000_000
 """Race ids of 11 digits from :data:`~darkhorses.simulator.habits.LONG_IDS_FROM`, as the API's are."""
-LONDON = ZoneInfo("Europe/London")
 
 # Share of the winner's prize paid to each place.
 PLACE_SHARES = (1.0, 0.4692, 0.2344, 0.1173, 0.0585, 0.03)

@@ -14,8 +14,9 @@ from array import array
 from collections.abc import Iterator
 from functools import lru_cache
 
+from darkhorses.london import LONDON, london_today
 from darkhorses.simulator.courses import all_courses
-from darkhorses.simulator.day import EPOCH, LONDON, Race, plan_day, race_id_parts, run_day
+from darkhorses.simulator.day import EPOCH, Race, plan_day, race_id_parts, run_day
 from darkhorses.simulator.index import DayRuns, day_runs, declared_on, fielded
 from darkhorses.simulator.population import Horse, shared_population
 from darkhorses.simulator import render
@@ -24,11 +25,6 @@ Body = render.Body
 #: A race and its body, JSON-encoded once.
 Piece = tuple[Race, bytes]
 DAYS_AHEAD = 7
-
-
-def london_today() -> dt.date:
-    """Race dates are Europe/London calendar dates."""
-    return dt.datetime.now(LONDON).date()
 
 
 class World:

@@ -21,19 +21,18 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection, Engine
 
 from darkhorses.db.engine import for_writing
 from darkhorses.errors import ConfigError
+from darkhorses.london import london_today
 from darkhorses.stats import ancestors, lineage, pedigree, people, performance, runner_form
 from darkhorses.stats.context import MIN_GROUP_RUNS, MIN_RUNS, Context, day_number
 from darkhorses.stats.job import Job
 from darkhorses.stats.replace import build_stage, drop_stage, fill_if_empty, swap_in
 from darkhorses.stats.run import RUN_TABLE, materialise_run
 
-LONDON = ZoneInfo("Europe/London")
 TEST_SLICE_DAYS = 14
 PG_WORK_MEM = "256MB"
 """Sort memory for the batch's window functions on PostgreSQL (session-local, reset afterwards).
@@ -87,10 +86,6 @@ def parse_as_of(value: str) -> dt.date:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
         raise ConfigError(f"--as-of must be a date like 2025-02-10, not {value!r}") from None
-
-
-def london_today(now: dt.datetime) -> dt.date:
-    return now.astimezone(LONDON).date()
 
 
 def select_jobs(categories: Sequence[str] = (), tables: Sequence[str] = ()) -> tuple[list[Job], list[str]]:

@@ -31,9 +31,10 @@ from starlette.templating import Jinja2Templates
 
 from darkhorses.db.engine import describe, normalise_url
 from darkhorses.errors import ConfigError, DatabaseError
+from darkhorses.london import LONDON
 from darkhorses.ops.card import Record, parse_day
 from darkhorses.ops.card_view import jockey_text, record_text
-from darkhorses.ops.status import LONDON, NoDatabase, open_for_reading
+from darkhorses.ops.status import NoDatabase, open_for_reading
 from darkhorses.parse import lbs_to_weight
 from darkhorses.web import charts, pages
 from darkhorses.web.auth import TokenAuth

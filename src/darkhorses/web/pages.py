@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy.engine import Engine, Row
 
 from darkhorses.db.engine import describe
+from darkhorses.london import LONDON
 from darkhorses.ops.card import Card, NoRacecards, build_card
 from darkhorses.ops.health import check_health
 from darkhorses.ops.inventory import build_inventory
 from darkhorses.ops.status import (
-    LONDON,
     RUN_LIMIT,
     enrichment,
     failed_units,
