@@ -675,8 +675,8 @@ async def run_fetch(
         try:
             archive = RawArchive.from_settings(settings)
             dated = sum(unit.job in ("racecards", "results") for unit in units)
-            async with RacingApiClient(settings, transport=transport, limiter=limiter, retry=retry, archive=archive,
-                                       results_page_limit=settings.racing_api_results_page_limit) as api:
+            async with RacingApiClient.from_settings(settings, transport=transport, limiter=limiter, retry=retry,
+                                                     archive=archive) as api:
                 with page_readers(in_worker=dated >= WORKER_MIN_DATE_UNITS) as readers:
                     run = _Run(engine, api, settings, options, report, run_id, holder, progress or LogProgress(),
                                readers)
