@@ -1,7 +1,8 @@
 """The blocking client: :class:`RacingApiClient`'s methods for code that is not async.
 
-It owns a private event loop and runs each call to completion on it, so the limiter, the
-connection pool and the archive carry over between calls exactly as in the async client. Every
+It owns a private event loop, in a thread of its own, and runs each call to completion on it, so
+the limiter, the connection pool and the archive carry over between calls exactly as in the
+async client, and it works where the calling thread already runs a loop (a Jupyter notebook). Every
 method is written out with the async method's signature (a test holds them equal), so IDEs and
 type checkers see them. Concurrency is what keeps rate limits busy, so bulk fetching should use
 :func:`darkhorses.fetch` or the async client.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import date
 from typing import Any, TypeVar
@@ -81,18 +83,31 @@ class SyncRacingApiClient:
 
     def _wrap(self, client: RacingApiClient) -> None:
         self.client = client
-        self._runner = asyncio.Runner()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="darkhorses-client", daemon=True)
+        self._thread.start()
 
     def _run(self, call: Coroutine[Any, Any, T]) -> T:
-        return self._runner.run(call)
+        """Run ``call`` on the client's loop and wait for it; an interrupt while waiting
+        (Ctrl-C) cancels it there too."""
+        future = asyncio.run_coroutine_threadsafe(call, self._loop)
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()
+            raise
 
     def __repr__(self) -> str:
         return f"SyncRacingApiClient({self.client!r})"
 
     def close(self) -> None:
-        """Close connections and the archive file, then the private loop."""
-        self._run(self.client.aclose())
-        self._runner.close()
+        """Close connections and the archive file, then the private loop and its thread."""
+        try:
+            self._run(self.client.aclose())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._loop.close()
 
     def __enter__(self) -> SyncRacingApiClient:
         return self

@@ -1,0 +1,167 @@
+"""The pipeline's two steps from Python: :func:`fetch` racing data into a database, then
+:func:`populate` the statistics tables. ``darkhorses fetch`` and ``darkhorses populate`` are
+these functions with flags.
+
+A fetch is the whole job the command runs, not a loop over the client's methods: its work units,
+their ledger, resuming after an interruption, the run row and run file, the one-fetch-per-
+database lock. The client says where the API is and what the account may do; the fetch runs
+its requests concurrently on a client of its own with the same account and limits, so it works
+from a notebook's running event loop as well as from a script.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import SecretStr
+
+import darkhorses.stats.populate as statistics
+from darkhorses.config import Settings
+from darkhorses.database import Database, opened
+from darkhorses.errors import ConfigError, DarkHorsesError
+from darkhorses.ingest import controller
+from darkhorses.ingest.controller import FetchOptions, FetchReport
+from darkhorses.ops.alerts import PopulateWatch, watch_populate
+from darkhorses.racing_api.limiter import RateLimiter
+from darkhorses.racing_api.sync import SyncRacingApiClient
+from darkhorses.stats.populate import PopulateResult
+
+if TYPE_CHECKING:
+    from darkhorses.ingest.controller import Progress
+
+CORE = "core"
+"""The populate category that is fetch's daily sync (the previous system's name for it)."""
+T = TypeVar("T")
+
+
+class SyncFailed(DarkHorsesError):
+    """The daily sync that ``populate(categories=["core", ...])`` runs first did not succeed; the
+    statistics were not computed. ``report`` and ``run_file`` say what it did."""
+
+    def __init__(self, report: FetchReport, run_file: Path) -> None:
+        detail = report.stopped_line() if report.status == "interrupted" else (
+            report.error or f"{len(report.failed)} units failed (`darkhorses fetch --retry-failed` retries them)")
+        super().__init__(f"the daily sync before the statistics {report.status}: {detail}; run file {run_file}")
+        self.report, self.run_file, self.exit_code = report, run_file, report.exit_code
+
+
+def fetch(
+    database: Database | str,
+    client: SyncRacingApiClient,
+    mode: str = "daily",
+    *,
+    tables: Sequence[str] = (),
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    days_back: int | None = None,
+    racecard_days: int = 3,
+    test: bool = False,
+    retry_failed: bool = False,
+    enrich: bool = True,
+    enrich_limit: int | None = None,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+    settings: Settings | None = None,
+) -> tuple[FetchReport, Path]:
+    """Load racing data into ``database`` through ``client``'s account: ``mode`` is ``backfill``,
+    ``daily`` or ``manual`` (the other arguments are ``darkhorses fetch``'s flags). Returns the
+    run's report and its run file.
+
+    Bad options, and a database URL that cannot be opened, are refused before anything is
+    fetched; a URL (rather than a :class:`Database`) is opened, created if need be, only once the
+    options are known to be good. ``today`` pins the calendar (the simulator's, in tests).
+    ``settings`` supply what a run keeps besides data (regions, the run-file directory, the raw
+    archive, alert targets); without them: Great Britain and Ireland, run files in ``./logs``, no
+    archive, no alerts. A failed or interrupted run is a report that says so (``report.success``,
+    ``report.exit_code``); credentials or plan problems and an unreachable API raise.
+    """
+    options = FetchOptions(mode=mode, tables=tuple(tables), start_date=start_date, end_date=end_date,
+                           days_back=days_back, racecard_days=racecard_days, test=test, retry_failed=retry_failed,
+                           enrich=enrich, enrich_limit=enrich_limit)
+    api = client.client
+    engine = database.engine if isinstance(database, Database) else None
+    url = engine.url.render_as_string(hide_password=False) if engine is not None else str(database)
+    run_settings = _run_settings(client, settings, url)
+    return _outside_running_loop(controller.fetch, run_settings, options, engine=engine, transport=api.transport,
+                                 limiter=RateLimiter(api.limits), retry=api.retry, today=today, progress=progress)
+
+
+def populate(
+    database: Database | str,
+    *,
+    categories: Sequence[str] = (),
+    tables: Sequence[str] = (),
+    as_of: dt.date | None = None,
+    test: bool = False,
+    client: SyncRacingApiClient | None = None,
+    progress: Progress | None = None,
+    settings: Settings | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    **options: Any,
+) -> PopulateResult:
+    """Compute the statistics tables as of ``as_of`` (default: today in London), each replaced
+    atomically; all of them unless ``categories`` or ``tables`` name some. ``test`` computes a
+    recent slice and writes nothing. Other keyword arguments go to
+    :func:`darkhorses.stats.populate.populate` (``min_runs``, ...).
+
+    The category ``core`` is fetch's daily sync through ``client``, run first; on its own it
+    computes nothing else, and if the sync does not succeed :class:`SyncFailed` is raised before
+    any statistic is computed. With ``settings``, alert targets hear of a failed batch.
+    ``should_stop`` is asked before each table: once true, the tables in flight finish and the
+    rest come back in ``result.left`` with their previous contents.
+    """
+    wanted = [category for category in categories if category != CORE]
+    statistics.select_jobs(wanted, tables)  # unknown names are refused before anything is opened
+    notes: tuple[str, ...] = ()
+    if CORE in categories:
+        if client is None:
+            raise ConfigError("the core category is fetch's daily sync: give populate a client")
+        report, run_file = fetch(database, client, "daily", progress=progress, settings=settings)
+        if not report.success:
+            raise SyncFailed(report, run_file)
+        notes = (f"daily sync: {sum(report.written.values())} rows written with {sum(report.api_calls.values())} "
+                 f"API calls; run file {run_file}",)
+        if not wanted and not tables:
+            now = dt.datetime.now(dt.timezone.utc)
+            return PopulateResult(as_of or statistics.london_today(now), now, test, 0, (), notes)
+    with opened(database, create=False) as db:
+        watching = watch_populate(settings, db.engine) if settings is not None and not test else None
+        with watching or nullcontext(PopulateWatch()) as watch:
+            result = statistics.populate(db.engine, categories=wanted, tables=tables, as_of=as_of, test=test,
+                                         should_stop=should_stop, **options)
+            watch.interrupted = bool(result.left)
+    return dataclasses.replace(result, notes=notes + result.notes)
+
+
+def _run_settings(client: SyncRacingApiClient, settings: Settings | None, database_url: str) -> Settings:
+    """The settings a fetch run takes: ``settings`` (or the defaults, without the environment, an
+    archive or alerts) with the client's account, limits and timeouts and the database's URL."""
+    api = client.client
+    base = settings if settings is not None else Settings.model_construct(archive_enabled=False)
+    return base.model_copy(update={
+        "racing_api_username": SecretStr(api.username), "racing_api_password": api.password,
+        "racing_api_base_url": api.base_url, "racing_api_plan": api.plan, "racing_api_history_addon": api.history_addon,
+        "racing_api_timeout_seconds": api.timeout, "racing_api_results_page_limit": api.results_page_limit,
+        "rate_limit_default": api.limits.default, "rate_limit_racecards": api.limits.racecards,
+        "rate_limit_reference": api.limits.reference, "rate_limit_global": api.limits.global_,
+        "rate_limit_per_10s": api.limits.per_10s, "max_attempts": api.retry.max_attempts,
+        "rate_limit_cooloff_seconds": api.retry.cooloff_seconds, "database_url": database_url,
+    })
+
+
+def _outside_running_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call ``function``, which runs an event loop of its own: here, or in a thread of its own
+    when this thread is already running one (a Jupyter notebook), where a second loop cannot start."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(1, thread_name_prefix="darkhorses-fetch") as pool:
+        return pool.submit(function, *args, **kwargs).result()
