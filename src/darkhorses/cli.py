@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,12 +16,12 @@ import click
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+import darkhorses
 from darkhorses import __version__
 from darkhorses.errors import DarkHorsesError
 
 
 if TYPE_CHECKING:
-    from darkhorses.config import Settings
     from darkhorses.ingest.controller import FetchReport, Progress
 
 
@@ -231,42 +231,29 @@ def populate(
     from rich.table import Table
 
     from darkhorses.config import load_settings
-    from darkhorses.db.migrate import ensure_schema
-    from darkhorses.ops.alerts import PopulateWatch, watch_populate
-    from darkhorses.ops.status import open_for_reading
     from darkhorses.stats.populate import parse_as_of
-    from darkhorses.stats.populate import populate as run_populate
-    from darkhorses.stats.populate import select_jobs
-    from darkhorses.stats.status import status
 
-    core = "core" in (category or ())
-    category = [name for name in category or () if name != "core"]
-    select_jobs(category, table or ())  # reject unknown names before touching the database
-    day = parse_as_of(as_of) if as_of else None
-    if core and not show_status:
-        _daily_sync()
-        if not category and not table:
-            return
-    engine = open_for_reading(_database_url())  # a missing database is refused, not created empty
-    ensure_schema(engine)
+    settings = load_settings()
     console = Console()
     if show_status:
+        from darkhorses.stats.status import status
+
         view = Table(title="statistics tables")
         for heading in ("table", "category", "rows", "last computed", "columns filled", "least filled"):
             view.add_column(heading, justify="left" if heading in {"table", "category", "least filled"} else "right")
-        for entry in status(engine):
-            least = entry.least_filled()
-            view.add_row(entry.table, entry.category, str(entry.rows),
-                         entry.last_computed.strftime("%Y-%m-%d %H:%M") if entry.last_computed else "-",
-                         f"{len(entry.filled())}/{len(entry.fill)}", f"{least[0]} {least[1]:.1%}" if least else "-")
+        with darkhorses.connect(settings.database_url, create=False) as db:
+            for entry in status(db.engine):
+                least = entry.least_filled()
+                view.add_row(entry.table, entry.category, str(entry.rows),
+                             entry.last_computed.strftime("%Y-%m-%d %H:%M") if entry.last_computed else "-",
+                             f"{len(entry.filled())}/{len(entry.fill)}", f"{least[0]} {least[1]:.1%}" if least else "-")
         console.print(view)
         return
-    with _stop_on_signals() as stopped_by, (
-        watch_populate(load_settings(), engine) if not test else contextlib.nullcontext(PopulateWatch())
-    ) as watch:
-        result = run_populate(engine, categories=category or (), tables=table or (), as_of=day, test=test,
-                              should_stop=lambda: bool(stopped_by))
-        watch.interrupted = bool(result.left)
+    day = parse_as_of(as_of) if as_of else None
+    with _progress() as progress, _stop_on_signals() as stopped_by:
+        result = darkhorses.populate(settings.database_url, categories=category or (), tables=table or (), as_of=day,
+                                     test=test, progress=progress, settings=settings,
+                                     should_stop=lambda: bool(stopped_by))
     for note in result.notes:
         console.print(note)
     if result.left:
@@ -426,28 +413,6 @@ def _stop_on_signals() -> Iterator[list[str]]:
             signal.signal(signum, old)
 
 
-def _require_credentials(settings: Settings) -> None:
-    from darkhorses.errors import ConfigError
-
-    if not settings.has_credentials():
-        raise ConfigError("no Racing API credentials: set RACING_API_USERNAME and RACING_API_PASSWORD (or try `darkhorses demo`)")
-
-
-def _daily_sync() -> None:
-    """fetch's daily mode, as ``populate --category core`` runs it before any statistics."""
-    from darkhorses.config import load_settings
-    from darkhorses.ingest.controller import FetchOptions
-    from darkhorses.ingest.controller import fetch as run_fetch
-
-    settings = load_settings()
-    _require_credentials(settings)
-    with _progress() as progress:
-        report, path = run_fetch(settings, FetchOptions(mode="daily"), progress=progress)
-    _print_fetch(report, path)
-    if not report.success:
-        raise typer.Exit(report.exit_code)
-
-
 @app.command(cls=_SpacedLists, epilog=_examples(
     "darkhorses fetch --mode daily",
     "darkhorses fetch --mode manual --tables racecards results --days-back 6 --no-enrich", environment=True))
@@ -494,21 +459,18 @@ def fetch(
     settings; 3: another fetch holds the database; 4: the API cannot be reached.
     """
     from darkhorses.config import load_settings
-    from darkhorses.ingest.controller import JOBS, MODES_LOADING, SOURCES, FetchOptions, plan_units, london_today
-    from darkhorses.ingest.controller import fetch as run_fetch
+    from darkhorses.ingest.controller import JOBS, MODES_LOADING, SOURCES
 
     if list_tables:
         for job, loaded in JOBS.items():
             typer.echo(f"{job:10} {SOURCES[job]}\n{'':10} tables: {', '.join(loaded)}\n{'':10} modes: {MODES_LOADING[job]}")
         return
     settings = load_settings()
-    options = FetchOptions(mode=mode, tables=tuple(tables or ()), start_date=_date(start_date, "--start-date"),
-                           end_date=_date(end_date, "--end-date"), days_back=days_back, racecard_days=racecard_days,
-                           test=test, retry_failed=retry_failed, enrich=enrich, enrich_limit=enrich_limit)
-    plan_units(options, settings, london_today())  # refuse bad input before opening anything
-    _require_credentials(settings)
     with _progress() as progress:
-        report, path = run_fetch(settings, options, progress=progress)
+        report, path = darkhorses.fetch(
+            settings.database_url, mode=mode, tables=tables or (), start_date=_date(start_date, "--start-date"),
+            end_date=_date(end_date, "--end-date"), days_back=days_back, racecard_days=racecard_days, test=test,
+            retry_failed=retry_failed, enrich=enrich, enrich_limit=enrich_limit, progress=progress, settings=settings)
     _print_fetch(report, path)
     if not report.success:
         raise typer.Exit(report.exit_code)
@@ -594,7 +556,6 @@ def worker(
     import datetime as dt
 
     from darkhorses.config import load_settings
-    from darkhorses.errors import ConfigError
     from darkhorses.ops.worker import LONDON, Worker, upcoming
 
     if schedule:
@@ -602,8 +563,7 @@ def worker(
             typer.echo(f"{when.astimezone(LONDON):%a %Y-%m-%d %H:%M %Z}  {task.name:9}  {task.description}")
         return
     settings = load_settings()
-    if not settings.has_credentials():
-        raise ConfigError("no Racing API credentials: set RACING_API_USERNAME and RACING_API_PASSWORD")
+    settings.credentials()  # refused now, not at 01:00
     from darkhorses.db.migrate import open_for_writing
 
     runner = Worker(settings, open_for_writing(settings.database_url))
@@ -688,28 +648,20 @@ def export_command(
     """Export a table, a preset shape or a read-only query to CSV, Parquet or JSON Lines, streaming."""
     import sys
 
+    from darkhorses.config import load_settings
     from darkhorses.errors import ConfigError
-    from darkhorses.ops.export import ExportSource, count_rows, export
-    from darkhorses.ops.status import open_for_reading, require_schema
 
-    source = ExportSource(table=table, preset=preset, query=query, since=_date(since, "--since"),
-                          until=_date(until, "--until"))
+    given = [value for value in (table, preset, query) if value]
+    if len(given) != 1:
+        raise ConfigError("export needs exactly one of a TABLE, --preset or --query")
     to_stdout = output == "-"
     if to_stdout and fmt == "parquet" and sys.stdout.isatty():
         raise ConfigError("Parquet is binary: give --output PATH or redirect stdout to a file")
-    engine = open_for_reading(_database_url())
-    require_schema(engine)
     sink = sys.stdout.buffer if to_stdout else Path(output)
     try:
-        if not sys.stderr.isatty():
-            result = export(engine, source, fmt, sink)  # type: ignore[arg-type]
-        else:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-            with Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True) as bar:
-                task = bar.add_task("export", total=count_rows(engine, source))
-                result = export(engine, source, fmt, sink,  # type: ignore[arg-type]
-                                progress=lambda rows: bar.advance(task, rows))
+        with _rows_bar() as progress:
+            result = darkhorses.export(load_settings().database_url, given[0], sink, format=fmt,  # type: ignore[arg-type]
+                                       since=_date(since, "--since"), until=_date(until, "--until"), progress=progress)
     except BrokenPipeError:  # `darkhorses export ... | head`: the reader has had enough
         import os
 
@@ -717,6 +669,21 @@ def export_command(
         raise typer.Exit(1) from None
     typer.echo(f"wrote {result.rows:,} rows, {len(result.columns)} columns, as {fmt} to "
                f"{'stdout' if to_stdout else output}", err=True)
+
+
+@contextlib.contextmanager
+def _rows_bar() -> Iterator[Callable[[int, int], None] | None]:
+    """A Rich progress bar of rows written on a terminal; None (no counting query) otherwise."""
+    import sys
+
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True) as bar:
+        task = bar.add_task("export", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 @app.command("card", epilog=_examples("darkhorses card", "darkhorses card --date tomorrow --course Ascot --json"))

@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -54,7 +56,7 @@ class SyncFailed(DarkHorsesError):
 
 def fetch(
     database: Database | str,
-    client: SyncRacingApiClient,
+    client: SyncRacingApiClient | None = None,
     mode: str = "daily",
     *,
     tables: Sequence[str] = (),
@@ -74,23 +76,30 @@ def fetch(
     ``daily`` or ``manual`` (the other arguments are ``darkhorses fetch``'s flags). Returns the
     run's report and its run file.
 
-    Bad options, and a database URL that cannot be opened, are refused before anything is
-    fetched; a URL (rather than a :class:`Database`) is opened, created if need be, only once the
-    options are known to be good. ``today`` pins the calendar (the simulator's, in tests).
-    ``settings`` supply what a run keeps besides data (regions, the run-file directory, the raw
-    archive, alert targets); without them: Great Britain and Ireland, run files in ``./logs``, no
-    archive, no alerts. A failed or interrupted run is a report that says so (``report.success``,
-    ``report.exit_code``); credentials or plan problems and an unreachable API raise.
+    Bad options, then missing credentials, are refused before the database is touched; a URL
+    (rather than a :class:`Database`) is opened, created if need be, only after both checks.
+    ``today`` pins the calendar (the simulator's, in tests). ``settings`` supply what a run keeps
+    besides data (regions, the run-file directory, the raw archive, alert targets) and, without a
+    ``client``, the account too (the command line's way); with neither: Great Britain and
+    Ireland, run files in ``./logs``, no archive, no alerts. A failed or interrupted run is a
+    report that says so (``report.success``, ``report.exit_code``); credentials or plan problems
+    and an unreachable API raise.
     """
+    if client is None and settings is None:
+        raise ConfigError("fetch needs a client (or settings that describe one)")
     options = FetchOptions(mode=mode, tables=tuple(tables), start_date=start_date, end_date=end_date,
                            days_back=days_back, racecard_days=racecard_days, test=test, retry_failed=retry_failed,
                            enrich=enrich, enrich_limit=enrich_limit)
-    api = client.client
     engine = database.engine if isinstance(database, Database) else None
     url = engine.url.render_as_string(hide_password=False) if engine is not None else str(database)
     run_settings = _run_settings(client, settings, url)
-    return _outside_running_loop(controller.fetch, run_settings, options, engine=engine, transport=api.transport,
-                                 limiter=RateLimiter(api.limits), retry=api.retry, today=today, progress=progress)
+    own: dict[str, Any] = {}  # the client's transport (the simulator's, say), limits and retries
+    if client is not None:
+        own = {"transport": client.client.transport, "limiter": RateLimiter(client.client.limits),
+               "retry": client.client.retry}
+    with _signal_handlers_kept():
+        return _outside_running_loop(controller.fetch, run_settings, options, engine=engine, today=today,
+                                     progress=progress, **own)
 
 
 def populate(
@@ -111,7 +120,8 @@ def populate(
     recent slice and writes nothing. Other keyword arguments go to
     :func:`darkhorses.stats.populate.populate` (``min_runs``, ...).
 
-    The category ``core`` is fetch's daily sync through ``client``, run first; on its own it
+    The category ``core`` is fetch's daily sync (``client`` and ``settings`` as for
+    :func:`fetch`), run first; on its own it
     computes nothing else, and if the sync does not succeed :class:`SyncFailed` is raised before
     any statistic is computed. With ``settings``, alert targets hear of a failed batch.
     ``should_stop`` is asked before each table: once true, the tables in flight finish and the
@@ -121,8 +131,6 @@ def populate(
     statistics.select_jobs(wanted, tables)  # unknown names are refused before anything is opened
     notes: tuple[str, ...] = ()
     if CORE in categories:
-        if client is None:
-            raise ConfigError("the core category is fetch's daily sync: give populate a client")
         report, run_file = fetch(database, client, "daily", progress=progress, settings=settings)
         if not report.success:
             raise SyncFailed(report, run_file)
@@ -140,20 +148,40 @@ def populate(
     return dataclasses.replace(result, notes=notes + result.notes)
 
 
-def _run_settings(client: SyncRacingApiClient, settings: Settings | None, database_url: str) -> Settings:
+def _run_settings(client: SyncRacingApiClient | None, settings: Settings | None, database_url: str) -> Settings:
     """The settings a fetch run takes: ``settings`` (or the defaults, without the environment, an
-    archive or alerts) with the client's account, limits and timeouts and the database's URL."""
-    api = client.client
+    archive or alerts) with the database's URL and the client's account, limits and timeouts."""
     base = settings if settings is not None else Settings.model_construct(archive_enabled=False)
-    return base.model_copy(update={
-        "racing_api_username": SecretStr(api.username), "racing_api_password": api.password,
-        "racing_api_base_url": api.base_url, "racing_api_plan": api.plan, "racing_api_history_addon": api.history_addon,
-        "racing_api_timeout_seconds": api.timeout, "racing_api_results_page_limit": api.results_page_limit,
-        "rate_limit_default": api.limits.default, "rate_limit_racecards": api.limits.racecards,
-        "rate_limit_reference": api.limits.reference, "rate_limit_global": api.limits.global_,
-        "rate_limit_per_10s": api.limits.per_10s, "max_attempts": api.retry.max_attempts,
-        "rate_limit_cooloff_seconds": api.retry.cooloff_seconds, "database_url": database_url,
-    })
+    update: dict[str, Any] = {"database_url": database_url}
+    if client is not None:
+        api = client.client
+        update |= {
+            "racing_api_username": SecretStr(api.username), "racing_api_password": api.password,
+            "racing_api_base_url": api.base_url, "racing_api_plan": api.plan,
+            "racing_api_history_addon": api.history_addon, "racing_api_timeout_seconds": api.timeout,
+            "racing_api_results_page_limit": api.results_page_limit, "rate_limit_default": api.limits.default,
+            "rate_limit_racecards": api.limits.racecards, "rate_limit_reference": api.limits.reference,
+            "rate_limit_global": api.limits.global_, "rate_limit_per_10s": api.limits.per_10s,
+            "max_attempts": api.retry.max_attempts, "rate_limit_cooloff_seconds": api.retry.cooloff_seconds,
+        }
+    return base.model_copy(update=update)
+
+
+@contextmanager
+def _signal_handlers_kept() -> Iterator[None]:
+    """A fetch stops cleanly on SIGINT and SIGTERM through handlers on its event loop, and asyncio
+    resets both signals to their defaults when it removes them: put back the caller's own (a
+    populate's, a script's)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    kept = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in kept.items():
+            if handler is not None:
+                signal.signal(signum, handler)
 
 
 def _outside_running_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:

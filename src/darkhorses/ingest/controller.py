@@ -663,6 +663,7 @@ async def run_fetch(
     """
     today = today or london_today()
     units, notes = plan_units(options, settings, today)
+    settings.credentials()  # bad options first, then missing credentials, both before the database is touched
     engine = for_writing(engine) if engine is not None else open_for_writing(settings.database_url)
     report = FetchReport(mode=options.recorded_mode, started_at=dt.datetime.now(dt.timezone.utc), notes=notes,
                          options=options.signature(), planned=len(units))
