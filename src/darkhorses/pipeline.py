@@ -110,6 +110,7 @@ def populate(
     as_of: dt.date | None = None,
     test: bool = False,
     client: SyncRacingApiClient | None = None,
+    today: dt.date | None = None,
     progress: Progress | None = None,
     settings: Settings | None = None,
     should_stop: Callable[[], bool] | None = None,
@@ -120,10 +121,9 @@ def populate(
     recent slice and writes nothing. Other keyword arguments go to
     :func:`darkhorses.stats.populate.populate` (``min_runs``, ...).
 
-    The category ``core`` is fetch's daily sync (``client`` and ``settings`` as for
-    :func:`fetch`), run first; on its own it
-    computes nothing else, and if the sync does not succeed :class:`SyncFailed` is raised before
-    any statistic is computed. With ``settings``, alert targets hear of a failed batch.
+    The category ``core`` is fetch's daily sync (``client``, ``today`` and ``settings`` as for
+    :func:`fetch`), run first; on its own it computes nothing else, and if the sync does not
+    succeed :class:`SyncFailed` is raised before any statistic is computed. With ``settings``, alert targets hear of a failed batch.
     ``should_stop`` is asked before each table: once true, the tables in flight finish and the
     rest come back in ``result.left`` with their previous contents.
     """
@@ -131,7 +131,7 @@ def populate(
     statistics.select_jobs(wanted, tables)  # unknown names are refused before anything is opened
     notes: tuple[str, ...] = ()
     if CORE in categories:
-        report, run_file = fetch(database, client, "daily", progress=progress, settings=settings)
+        report, run_file = fetch(database, client, "daily", today=today, progress=progress, settings=settings)
         if not report.success:
             raise SyncFailed(report, run_file)
         notes = (f"daily sync: {sum(report.written.values())} rows written with {sum(report.api_calls.values())} "
