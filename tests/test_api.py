@@ -261,6 +261,7 @@ async def test_fetch_works_where_a_loop_is_running(tmp_path: Path, monkeypatch: 
     assert report.success and report.written["ra_mst_courses"] > 0
 
 
+@pytest.mark.slow  # a daily sync enriches every horse of seven days' cards
 def test_populate_core_is_the_daily_sync_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     url = f"sqlite:///{tmp_path / 'core.db'}"
