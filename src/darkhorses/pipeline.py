@@ -123,9 +123,10 @@ def populate(
 
     The category ``core`` is fetch's daily sync (``client``, ``today`` and ``settings`` as for
     :func:`fetch`), run first; on its own it computes nothing else, and if the sync does not
-    succeed :class:`SyncFailed` is raised before any statistic is computed. With ``settings``, alert targets hear of a failed batch.
-    ``should_stop`` is asked before each table: once true, the tables in flight finish and the
-    rest come back in ``result.left`` with their previous contents.
+    succeed :class:`SyncFailed` is raised before any statistic is computed. With ``settings``,
+    alert targets hear of a failed batch. ``should_stop`` is asked before each table: once true,
+    the tables in flight finish and the rest come back in ``result.left`` with their previous
+    contents.
     """
     wanted = [category for category in categories if category != CORE]
     statistics.select_jobs(wanted, tables)  # unknown names are refused before anything is opened
