@@ -21,16 +21,19 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from darkhorses.config import Settings
-    from darkhorses.database import Database, arrow, connect, dataframe, export, rows
+    from darkhorses.config import Settings, load_settings
+    from darkhorses.database import Database, arrow, connect, dataframe, export, head_revision, inventory, rows
     from darkhorses.errors import DarkHorsesError
-    from darkhorses.ingest.controller import FetchReport
+    from darkhorses.ingest.controller import FetchReport, Progress
     from darkhorses.ops.export import ExportResult
-    from darkhorses.pipeline import SyncFailed, fetch, populate
+    from darkhorses.ops.health import require_healthy
+    from darkhorses.pipeline import FetchJob, SyncFailed, fetch, fetch_jobs, populate
     from darkhorses.racing_api.client import RacingApiClient
     from darkhorses.racing_api.limiter import RateLimits
     from darkhorses.racing_api.sync import SyncRacingApiClient
+    from darkhorses.services import health, run_worker, send_test_alert, serve, simulate, worker_schedule
     from darkhorses.simulator.client import simulated_client
+    from darkhorses.simulator.config import FaultConfig, SimulatorConfig
     from darkhorses.stats.populate import PopulateResult
 
 _HOMES = {
@@ -43,6 +46,13 @@ _HOMES = {
     "rows": "darkhorses.database", "dataframe": "darkhorses.database", "arrow": "darkhorses.database",
     "export": "darkhorses.database", "ExportResult": "darkhorses.ops.export",
     "DarkHorsesError": "darkhorses.errors",
+    "load_settings": "darkhorses.config", "Progress": "darkhorses.ingest.controller",
+    "head_revision": "darkhorses.database", "inventory": "darkhorses.database",
+    "fetch_jobs": "darkhorses.pipeline", "FetchJob": "darkhorses.pipeline",
+    "health": "darkhorses.services", "require_healthy": "darkhorses.ops.health",
+    "worker_schedule": "darkhorses.services", "run_worker": "darkhorses.services", "serve": "darkhorses.services",
+    "simulate": "darkhorses.services", "SimulatorConfig": "darkhorses.simulator.config",
+    "FaultConfig": "darkhorses.simulator.config", "send_test_alert": "darkhorses.services",
 }
 """Each public name and the module it lives in."""
 
@@ -50,11 +60,15 @@ __all__ = [
     "Database",
     "DarkHorsesError",
     "ExportResult",
+    "FaultConfig",
+    "FetchJob",
     "FetchReport",
     "PopulateResult",
+    "Progress",
     "RacingApiClient",
     "RateLimits",
     "Settings",
+    "SimulatorConfig",
     "SyncFailed",
     "SyncRacingApiClient",
     "__version__",
@@ -63,9 +77,20 @@ __all__ = [
     "dataframe",
     "export",
     "fetch",
+    "fetch_jobs",
+    "head_revision",
+    "health",
+    "inventory",
+    "load_settings",
     "populate",
+    "require_healthy",
     "rows",
+    "run_worker",
+    "send_test_alert",
+    "serve",
+    "simulate",
     "simulated_client",
+    "worker_schedule",
 ]
 
 

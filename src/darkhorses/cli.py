@@ -18,11 +18,11 @@ from typer.core import TyperCommand, TyperGroup
 
 import darkhorses
 from darkhorses import __version__
-from darkhorses.errors import DarkHorsesError
+from darkhorses.errors import ConfigError, DarkHorsesError
 
 
 if TYPE_CHECKING:
-    from darkhorses.ingest.controller import FetchReport, Progress
+    from darkhorses import FetchReport, Progress
 
 
 class _FriendlyErrors(TyperGroup):
@@ -108,9 +108,7 @@ def main(
 
 
 def _database_url() -> str:
-    from darkhorses.config import load_settings
-
-    return load_settings().database_url
+    return darkhorses.load_settings().database_url
 
 
 @db_app.command("upgrade", epilog=_examples(
@@ -119,12 +117,8 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision (default: the newest).")] = "head",
 ) -> None:
     """Create or migrate the database schema to the newest revision (or REVISION), in DATABASE_URL."""
-    from darkhorses.db import migrate
-    from darkhorses.db.engine import describe, make_engine
-
-    engine = make_engine(_database_url())
-    migrate.upgrade(engine, revision)
-    typer.echo(f"{describe(engine.url)} is at revision {migrate.current(engine)}")
+    with darkhorses.connect(_database_url(), migrate=False) as db:
+        typer.echo(f"{db} is at revision {db.upgrade(revision)}")
 
 
 @db_app.command("downgrade", epilog=_examples("darkhorses db downgrade base --yes", environment=True))
@@ -133,25 +127,17 @@ def db_downgrade(
     yes: Annotated[bool, typer.Option("--yes", help="Confirm: a downgrade drops tables and their data.")] = False,
 ) -> None:
     """Migrate the schema back to REVISION. Destroys data in the tables it drops."""
-    from darkhorses.db import migrate
-    from darkhorses.db.engine import describe, make_engine
-    from darkhorses.errors import ConfigError
-
     if not yes:
         raise ConfigError("a downgrade drops tables and their data; repeat with --yes to confirm")
-    engine = make_engine(_database_url())
-    migrate.downgrade(engine, revision)
-    typer.echo(f"{describe(engine.url)} is at revision {migrate.current(engine) or 'base (empty)'}")
+    with darkhorses.connect(_database_url(), migrate=False) as db:
+        typer.echo(f"{db} is at revision {db.downgrade(revision) or 'base (empty)'}")
 
 
 @db_app.command("current", epilog=_examples("darkhorses db current", environment=True))
 def db_current() -> None:
     """Print the schema revision of the database in DATABASE_URL and the newest one this version knows."""
-    from darkhorses.db import migrate
-    from darkhorses.db.engine import describe, make_engine
-
-    engine = make_engine(_database_url())
-    typer.echo(f"{describe(engine.url)}: revision {migrate.current(engine) or 'none'} (newest: {migrate.head()})")
+    with darkhorses.connect(_database_url(), migrate=False) as db:
+        typer.echo(f"{db}: revision {db.revision() or 'none'} (newest: {darkhorses.head_revision()})")
 
 
 @app.command(epilog=_examples("darkhorses inventory", "darkhorses inventory --schema-only --json columns.json"))
@@ -172,23 +158,17 @@ def inventory(
     from rich.console import Console
     from rich.table import Table
 
-    from darkhorses.db.engine import make_engine
-    from darkhorses.ops.inventory import build_inventory, inventory_markdown, meets_expected_fill
-
-    engine = None if schema_only else make_engine(_database_url())
-    report = build_inventory(engine)
+    report = darkhorses.inventory(None if schema_only else _database_url())
     if json_path is not None:
-        json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        json_path.write_text(json.dumps(report.data, indent=2) + "\n", encoding="utf-8")
     if markdown_path is not None:
-        markdown_path.write_text(inventory_markdown(build_inventory()), encoding="utf-8")
-    view = Table(title=f"{report['table_count']} tables, {report['column_count']} columns")
+        markdown_path.write_text(darkhorses.inventory().markdown(), encoding="utf-8")
+    view = Table(title=f"{report.data['table_count']} tables, {report.data['column_count']} columns")
     for heading in ("table", "columns", "rows", "filled columns"):
         view.add_column(heading, justify="left" if heading == "table" else "right")
-    for table in report["tables"]:
+    for table in report.tables:
         rows = table.get("rows")
-        filled = None
-        if rows:  # a column counts at or above its expected fill
-            filled = sum(1 for c in table["columns"] if meets_expected_fill(c["non_null"] / rows, c["expected_fill"]))
+        filled = report.filled_columns(table)
         view.add_row(table["name"], str(table["column_count"]), "-" if rows is None else str(rows),
                      "-" if filled is None else f"{filled}/{table['column_count']}")
     Console().print(view)
@@ -230,26 +210,21 @@ def populate(
     from rich.console import Console
     from rich.table import Table
 
-    from darkhorses.config import load_settings
-    from darkhorses.stats.populate import parse_as_of
-
-    settings = load_settings()
+    settings = darkhorses.load_settings()
     console = Console()
     if show_status:
-        from darkhorses.stats.status import status
-
         view = Table(title="statistics tables")
         for heading in ("table", "category", "rows", "last computed", "columns filled", "least filled"):
             view.add_column(heading, justify="left" if heading in {"table", "category", "least filled"} else "right")
         with darkhorses.connect(settings.database_url, create=False) as db:
-            for entry in status(db.engine):
+            for entry in db.statistics():
                 least = entry.least_filled()
                 view.add_row(entry.table, entry.category, str(entry.rows),
                              entry.last_computed.strftime("%Y-%m-%d %H:%M") if entry.last_computed else "-",
                              f"{len(entry.filled())}/{len(entry.fill)}", f"{least[0]} {least[1]:.1%}" if least else "-")
         console.print(view)
         return
-    day = parse_as_of(as_of) if as_of else None
+    day = _date(as_of, "--as-of")
     with _progress() as progress, _stop_on_signals() as stopped_by:
         result = darkhorses.populate(settings.database_url, categories=category or (), tables=table or (), as_of=day,
                                      test=test, progress=progress, settings=settings,
@@ -261,9 +236,7 @@ def populate(
         typer.echo(f"interrupted by {stopped_by[0]}: {len(result.tables)} of {len(result.tables) + len(result.left)} "
                    f"tables computed ({done}); the other {len(result.left)} keep their previous contents; run the "
                    f"same command again to compute them", err=True)
-        from darkhorses.ingest.controller import SIGNAL_EXIT_CODES
-
-        raise typer.Exit(SIGNAL_EXIT_CODES[stopped_by[0]])
+        raise typer.Exit(_signal_exit_code(stopped_by[0]))
     if not result.tables:
         return
     mode = "test slice, nothing written" if result.test else "written"
@@ -305,19 +278,12 @@ def simulate(
 
     Point RACING_API_BASE_URL at the printed URL and use the same username and password.
     """
-    import datetime as dt
-
-    from darkhorses.errors import ConfigError
-    from darkhorses.simulator import FaultConfig, SimulatorConfig, serve_forever
-
-    share = fault_rate / 5
     try:
-        config = SimulatorConfig(
+        config = darkhorses.SimulatorConfig(
             seed=seed, plan=plan, username=username, password=password,  # type: ignore[arg-type]
             today=dt.date.fromisoformat(today) if today else None, dialect=dialect,  # type: ignore[arg-type]
             history_addon=history_addon, latency_ms=latency_ms, rate_limits_enabled=rate_limits,
-            faults=FaultConfig(server_error=share, drop=share, truncate=share, invalid_json=share,
-                               drift=share, seed=fault_seed),
+            faults=darkhorses.FaultConfig.spread(fault_rate, fault_seed),
         )
     except ValueError as exc:
         raise ConfigError(f"simulate: {exc}") from None
@@ -325,7 +291,7 @@ def simulate(
     typer.echo(f"It accepts username {username!r} and password {password!r}; point DarkHorses at it with\n"
                f"  RACING_API_BASE_URL=http://{host}:{port} RACING_API_USERNAME={username} "
                f"RACING_API_PASSWORD={password}")
-    serve_forever(config, host, port)
+    darkhorses.simulate(config, host=host, port=port)
 
 
 def _print_fetch(report: FetchReport, path: Path) -> None:
@@ -352,8 +318,6 @@ def _print_fetch(report: FetchReport, path: Path) -> None:
 
 
 def _date(value: str | None, flag: str) -> dt.date | None:
-    from darkhorses.errors import ConfigError
-
     if value is None:
         return None
     try:
@@ -413,6 +377,13 @@ def _stop_on_signals() -> Iterator[list[str]]:
             signal.signal(signum, old)
 
 
+def _signal_exit_code(name: str) -> int:
+    """The shell's code for a process ended by the signal ``name``: 128 + its number (130, 143)."""
+    import signal
+
+    return 128 + signal.Signals[name].value
+
+
 @app.command(cls=_SpacedLists, epilog=_examples(
     "darkhorses fetch --mode daily",
     "darkhorses fetch --mode manual --tables racecards results --days-back 6 --no-enrich", environment=True))
@@ -458,14 +429,11 @@ def fetch(
     same command resumes it. Exit 1: some units failed (see --retry-failed); 2: bad input or
     settings; 3: another fetch holds the database; 4: the API cannot be reached.
     """
-    from darkhorses.config import load_settings
-    from darkhorses.ingest.controller import JOBS, MODES_LOADING, SOURCES
-
     if list_tables:
-        for job, loaded in JOBS.items():
-            typer.echo(f"{job:10} {SOURCES[job]}\n{'':10} tables: {', '.join(loaded)}\n{'':10} modes: {MODES_LOADING[job]}")
+        for job in darkhorses.fetch_jobs():
+            typer.echo(f"{job.name:10} {job.source}\n{'':10} tables: {', '.join(job.tables)}\n{'':10} modes: {job.modes}")
         return
-    settings = load_settings()
+    settings = darkhorses.load_settings()
     with _progress() as progress:
         report, path = darkhorses.fetch(
             settings.database_url, mode=mode, tables=tables or (), start_date=_date(start_date, "--start-date"),
@@ -484,10 +452,9 @@ def demo(
     """Try everything offline: the built-in simulator, a backfill, a daily run and the statistics."""
     from rich.console import Console
 
-    from darkhorses.config import load_settings
     from darkhorses.demo import next_steps, run_demo
 
-    settings = load_settings()
+    settings = darkhorses.load_settings()
     result = run_demo(settings, days=days, seed=seed)
     for report, path in zip((result.backfill, result.daily), result.run_files, strict=True):
         _print_fetch(report, path)
@@ -508,10 +475,10 @@ def status(
 
     from rich.console import Console
 
-    from darkhorses.ops.status import build_status, open_for_reading
     from darkhorses.ops.status_view import render_status
 
-    report = build_status(open_for_reading(_database_url()))
+    with darkhorses.connect(_database_url(), create=False, migrate=False) as db:
+        report = db.status()
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))
     else:
@@ -528,15 +495,7 @@ def health() -> None:
     DARKHORSES_ALERT_URLS set, stale data (no daily sync in 25 hours, racecards missing by
     evening) is also alerted.
     """
-    from darkhorses.config import load_settings
-    from darkhorses.ops.alerts import check
-    from darkhorses.ops.health import probe, require_healthy
-
-    settings = load_settings()
-    report = probe(settings.database_url)
-    if report.summary:  # the database was judged; one that cannot be opened keeps no alert state
-        check(settings)
-    typer.echo(require_healthy(report))
+    typer.echo(darkhorses.require_healthy(darkhorses.health()))
 
 
 @app.command(epilog=_examples("darkhorses worker --schedule", "darkhorses worker"))
@@ -553,22 +512,11 @@ def worker(
     the fetch in flight finishes its units in flight and is recorded as interrupted (its next run
     resumes it), statistics not yet started are skipped, the lock is released, and it exits 0.
     """
-    import datetime as dt
-
-    from darkhorses.config import load_settings
-    from darkhorses.ops.worker import LONDON, Worker, upcoming
-
     if schedule:
-        for when, task in upcoming(dt.datetime.now(dt.timezone.utc), 12):
-            typer.echo(f"{when.astimezone(LONDON):%a %Y-%m-%d %H:%M %Z}  {task.name:9}  {task.description}")
+        for when, task in darkhorses.worker_schedule(12):
+            typer.echo(f"{when:%a %Y-%m-%d %H:%M %Z}  {task.name:9}  {task.description}")
         return
-    settings = load_settings()
-    settings.credentials()  # refused now, not at 01:00
-    from darkhorses.db.migrate import open_for_writing
-
-    runner = Worker(settings, open_for_writing(settings.database_url))
-    runner.install_signal_handlers()
-    runner.serve()
+    darkhorses.run_worker()
 
 
 @app.command(epilog=_examples("darkhorses serve", "darkhorses serve --host 0.0.0.0 --port 8000   (with DARKHORSES_DASHBOARD_TOKEN set)"))
@@ -581,10 +529,7 @@ def serve(
     Every page has a JSON twin under /api/. Bound to anything but loopback it needs
     DARKHORSES_DASHBOARD_TOKEN: send it as a bearer token, or sign in with it in the browser.
     """
-    from darkhorses.config import load_settings
-    from darkhorses.web import serve as run_dashboard
-
-    run_dashboard(load_settings(), host, port)
+    darkhorses.serve(host=host, port=port)
 
 
 @db_app.command("digest", epilog=_examples("darkhorses db digest", "darkhorses db digest --table ra_mst_races --json",
@@ -596,21 +541,8 @@ def db_digest(
     """Print a content digest per data table: equal digests mean equal data on any engine."""
     import json
 
-    from sqlalchemy import inspect
-
-    from darkhorses.db.engine import describe, make_engine
-    from darkhorses.errors import ConfigError, DatabaseError
-    from darkhorses.ops.digest import data_tables, database_digest
-
-    known = [t.name for t in data_tables()]
-    unknown = sorted(set(table or ()) - set(known))
-    if unknown:
-        raise ConfigError(f"unknown table {unknown[0]!r}; digestible tables: {', '.join(known)}")
-    engine = make_engine(_database_url())
-    missing = sorted(set(table or known) - set(inspect(engine).get_table_names()))
-    if missing:
-        raise DatabaseError(f"{describe(engine.url)} has no table {missing[0]}; run `darkhorses db upgrade`")
-    digests = database_digest(engine, table or None)
+    with darkhorses.connect(_database_url(), migrate=False) as db:
+        digests = db.digest(table or None)
     if json_out:
         typer.echo(json.dumps({name: {"rows": d.rows, "sha256": d.sha256} for name, d in digests.items()}, indent=2))
         return
@@ -621,10 +553,7 @@ def db_digest(
 @alert_app.command("test", epilog=_examples("darkhorses alert test   (with DARKHORSES_ALERT_URLS set)"))
 def alert_test() -> None:
     """Send a test message to every DARKHORSES_ALERT_URLS target; fail if none is set or one fails."""
-    from darkhorses.config import load_settings
-    from darkhorses.ops.alerts import send_test
-
-    typer.echo(send_test(load_settings()))
+    typer.echo(darkhorses.send_test_alert())
 
 
 # --------------------------------------------------------------------------- analysts: export and card
@@ -648,9 +577,6 @@ def export_command(
     """Export a table, a preset shape or a read-only query to CSV, Parquet or JSON Lines, streaming."""
     import sys
 
-    from darkhorses.config import load_settings
-    from darkhorses.errors import ConfigError
-
     given = [value for value in (table, preset, query) if value]
     if len(given) != 1:
         raise ConfigError("export needs exactly one of a TABLE, --preset or --query")
@@ -660,7 +586,7 @@ def export_command(
     sink = sys.stdout.buffer if to_stdout else Path(output)
     try:
         with _rows_bar() as progress:
-            result = darkhorses.export(load_settings().database_url, given[0], sink, format=fmt,  # type: ignore[arg-type]
+            result = darkhorses.export(_database_url(), given[0], sink, format=fmt,  # type: ignore[arg-type]
                                        since=_date(since, "--since"), until=_date(until, "--until"), progress=progress)
     except BrokenPipeError:  # `darkhorses export ... | head`: the reader has had enough
         import os
@@ -702,15 +628,10 @@ def card_command(
 
     from rich.console import Console
 
-    from darkhorses.ingest.controller import london_today
-    from darkhorses.ops.card import build_card, parse_day
     from darkhorses.ops.card_view import render_card
-    from darkhorses.ops.status import open_for_reading, require_schema
 
-    day = parse_day(date, london_today())
-    engine = open_for_reading(_database_url())
-    require_schema(engine)
-    result = build_card(engine, day, course=course, race_id=race)
+    with darkhorses.connect(_database_url(), create=False, migrate=False) as db:
+        result = db.card(date, course=course, race_id=race)
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2))
     else:

@@ -54,6 +54,23 @@ class SyncFailed(DarkHorsesError):
         self.report, self.run_file, self.exit_code = report, run_file, report.exit_code
 
 
+@dataclasses.dataclass(frozen=True)
+class FetchJob:
+    """One of fetch's jobs: the endpoint it reads, the tables it loads, the modes that run it."""
+
+    name: str
+    source: str
+    tables: tuple[str, ...]
+    modes: str
+
+
+def fetch_jobs() -> list[FetchJob]:
+    """Fetch's jobs in the order a run does them (``darkhorses fetch --list``); ``tables=`` of
+    :func:`fetch` takes a job's name or any of its tables."""
+    return [FetchJob(job, controller.SOURCES[job], tables, controller.MODES_LOADING[job])
+            for job, tables in controller.JOBS.items()]
+
+
 def fetch(
     database: Database | str,
     client: SyncRacingApiClient | None = None,
