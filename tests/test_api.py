@@ -29,9 +29,22 @@ DAY = dt.date(2026, 3, 2)
 DAYS = (DAY - dt.timedelta(days=1), DAY)
 PUBLIC = {
     "__version__", "connect", "Database", "SyncRacingApiClient", "RacingApiClient", "RateLimits", "Settings",
-    "simulated_client", "fetch", "FetchReport", "populate", "PopulateResult", "SyncFailed", "rows", "dataframe",
-    "arrow", "export", "ExportResult", "DarkHorsesError",
+    "load_settings", "simulated_client", "fetch", "FetchReport", "Progress", "fetch_jobs", "FetchJob", "populate",
+    "PopulateResult", "SyncFailed", "rows", "dataframe", "arrow", "export", "ExportResult", "DarkHorsesError",
+    "inventory", "head_revision", "health", "require_healthy", "worker_schedule", "run_worker", "serve",
+    "simulate", "SimulatorConfig", "FaultConfig", "send_test_alert",
 }
+CLI_MAY_IMPORT = {
+    "darkhorses": "the public API itself",
+    "darkhorses.errors": "the error types: the group turns DarkHorsesError into its exit code, and the CLI's own "
+                         "flag checks raise ConfigError (exit 2), as the API's do",
+    "darkhorses.logs": "process setup: the command configures logging for itself (a library leaves that to its caller)",
+    "darkhorses.ops.status_view": "presentation: the Rich view of the StatusReport Database.status() returns",
+    "darkhorses.ops.card_view": "presentation: the Rich view of the Card Database.card() returns",
+    "darkhorses.demo": "the demo is a tour written on top of the API, as the CLI is, and ends with command lines",
+}
+"""The only modules of the package ``cli.py`` may import, each with why: everything else goes
+through the public API (issue #16: the CLI calls only this API)."""
 DATA_METHODS = ("courses", "regions", "racecards_pro", "racecard_pro", "results", "result", "entity_results",
                 "horse_results", "horse_pro", "horse_standard", "horse_distance_times", "analysis", "search",
                 "search_horses", "runner_odds")
@@ -63,6 +76,19 @@ def test_importing_the_package_loads_no_pipeline() -> None:
     code = "import sys, darkhorses; print(sorted(m for m in sys.modules if m.startswith('darkhorses.')))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+def test_the_cli_imports_nothing_of_the_package_but_the_public_api() -> None:
+    cli = Path(darkhorses.__file__).with_name("cli.py")
+    imported = set()
+    for node in ast.walk(ast.parse(cli.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+        elif isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+    ours = {name for name in imported if name == "darkhorses" or name.startswith("darkhorses.")}
+    assert ours - set(CLI_MAY_IMPORT) == set()
+    assert "darkhorses" in ours  # the parse saw the imports (a test that cannot fail proves nothing)
 
 
 # --------------------------------------------------------------------------- connect
@@ -286,3 +312,117 @@ def test_populate_core_computes_nothing_when_the_sync_fails(tmp_path: Path, monk
                                 today=DAY)
     assert caught.value.exit_code == 1 and caught.value.report.failed
     assert darkhorses.rows(f"sqlite:///{tmp_path / 'x.db'}", "SELECT COUNT(*) AS n FROM ra_mst_sires")[0]["n"] == 0
+
+
+# --------------------------------------------------------------------------- the schema, what is stored, the services
+
+
+def test_connect_without_migrate_leaves_the_schema_where_it_is(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'managed.db'}"
+    with darkhorses.connect(url, migrate=False) as db:
+        assert db.revision() is None and inspect_schema(db.engine).get_table_names() == []
+        assert db.upgrade() == darkhorses.head_revision() == migrate.head()
+        assert db.downgrade("base") is None
+        assert "ra_mst_races" not in inspect_schema(db.engine).get_table_names()
+    with pytest.raises(darkhorses.DarkHorsesError, match="has no DarkHorses tables"):
+        darkhorses.connect(url, create=False, migrate=False)
+
+
+def test_status_counts_what_the_fetch_wrote(fetched: tuple[Database, darkhorses.FetchReport, Path]) -> None:
+    db, report, _ = fetched
+    status = db.status(now=dt.datetime(2026, 3, 2, 20, tzinfo=dt.timezone.utc))
+    counted = {table.name: table.rows for table in status.tables}
+    assert counted["ra_mst_races"] == len(darkhorses.rows(db, "ra_mst_races"))
+    assert status.latest_race_date == DAY and status.revision == migrate.head()
+    assert [run.mode for run in status.runs][:1] == ["manual"]
+    assert status.to_json()["latest_race_date"] == "2026-03-02"
+
+
+def test_health_of_a_database_with_no_daily_run_says_so(fetched: tuple[Database, darkhorses.FetchReport, Path]) -> None:
+    db, _, _ = fetched
+    verdict = db.health(now=dt.datetime(2026, 3, 2, 20, tzinfo=dt.timezone.utc))
+    assert not verdict.ok and verdict.problems[0].startswith("no successful daily run yet")
+    with pytest.raises(darkhorses.DarkHorsesError, match="^unhealthy: no successful daily run yet") as raised:
+        darkhorses.require_healthy(verdict)
+    assert raised.value.exit_code == 1
+
+
+def test_health_of_a_database_that_cannot_be_opened_is_a_report(tmp_path: Path) -> None:
+    settings = darkhorses.Settings.model_construct(database_url=f"sqlite:///{tmp_path / 'gone.db'}",
+                                                   alert_urls=None)
+    verdict = darkhorses.health(settings)
+    assert verdict.problems == (f"no database at {tmp_path / 'gone.db'}; create one with `darkhorses db upgrade` "
+                                f"(or try `darkhorses demo`)",) and verdict.summary == ""
+
+
+def test_inventory_counts_rows_and_fill(fetched: tuple[Database, darkhorses.FetchReport, Path]) -> None:
+    db, _, _ = fetched
+    stored = darkhorses.inventory(db)
+    races = next(table for table in stored.tables if table["name"] == "ra_mst_races")
+    assert races["rows"] == len(darkhorses.rows(db, "ra_mst_races"))
+    assert 0 < stored.filled_columns(races) <= races["column_count"]  # type: ignore[operator]
+    schema = darkhorses.inventory()
+    assert "rows" not in schema.tables[0] and schema.filled_columns(schema.tables[0]) is None
+    assert schema.data["table_count"] == len(schema.tables) == stored.data["table_count"]
+    assert schema.markdown().startswith("# Tables and columns") and "ra_mst_races" in schema.markdown()
+    assert stored.markdown() == schema.markdown()  # the page depends on the schema alone
+
+
+def test_the_card_of_a_day_is_its_stored_racecards(fetched: tuple[Database, darkhorses.FetchReport, Path]) -> None:
+    db, _, _ = fetched
+    card = db.card("2026-03-02")
+    stored = darkhorses.rows(db, "ra_mst_races", since=DAY, until=DAY)
+    assert card.date == DAY and {race.race_id for race in card.races} == {race["id"] for race in stored}
+    first = card.races[0]
+    assert db.card(DAY, race_id=first.race_id).races == (first,)
+    with pytest.raises(ConfigError, match="--date must be a date like"):
+        db.card("someday")
+
+
+def test_digest_names_each_table_and_refuses_unknown_ones(fetched: tuple[Database, darkhorses.FetchReport, Path]) -> None:
+    db, _, _ = fetched
+    digests = db.digest(["ra_mst_races"])
+    assert list(digests) == ["ra_mst_races"]
+    assert digests["ra_mst_races"].rows == len(darkhorses.rows(db, "ra_mst_races"))
+    assert len(digests["ra_mst_races"].sha256) == 64 and db.digest(["ra_mst_races"]) == digests
+    with pytest.raises(ConfigError, match="unknown table 'ra_nonsense'; digestible tables: "):
+        db.digest(["ra_nonsense"])
+
+
+def test_statistics_status_of_the_computed_tables(fetched: tuple[Database, darkhorses.FetchReport, Path]) -> None:
+    db, _, _ = fetched
+    entries = {entry.table: entry for entry in db.statistics()}
+    assert entries["ra_mst_sires"].rows == len(darkhorses.rows(db, "ra_mst_sires"))
+    assert entries["ra_mst_sires"].last_computed is not None
+
+
+def test_fetch_jobs_name_every_table_fetch_accepts() -> None:
+    jobs = darkhorses.fetch_jobs()
+    assert [job.name for job in jobs] == ["regions", "courses", "racecards", "results", "horses"]
+    assert jobs[2].source.startswith("/v1/racecards/pro") and "ra_runner_odds" in jobs[2].tables
+
+
+def test_the_worker_schedule_is_in_london_time() -> None:
+    after = dt.datetime(2026, 7, 2, 0, 30, tzinfo=dt.timezone.utc)  # a Thursday, 01:30 in London (summer time)
+    runs = darkhorses.worker_schedule(3, after=after)
+    assert len(runs) == 3 and [when for when, _ in runs] == sorted(when for when, _ in runs)
+    first, task = runs[0]
+    assert first > after and first.tzinfo is not None and first.tzname() == "BST"
+    assert (first.hour, first.minute, task.name) == (7, 0, "racecards")
+
+
+def test_simulate_serves_the_configured_world(monkeypatch: pytest.MonkeyPatch) -> None:
+    import darkhorses.simulator
+
+    served: list[tuple[object, ...]] = []
+    monkeypatch.setattr(darkhorses.simulator, "serve_forever", lambda *args: served.append(args))
+    config = darkhorses.SimulatorConfig(seed=7, faults=darkhorses.FaultConfig.spread(0.5, seed=3))
+    darkhorses.simulate(config, port=9002)
+    assert served == [(config, "127.0.0.1", 9002)]
+    assert (config.faults.server_error, config.faults.drift, config.faults.slow, config.faults.seed) == (0.1, 0.1, 0.0, 3)
+
+
+def test_an_alert_test_without_targets_is_refused() -> None:
+    settings = darkhorses.Settings.model_construct(alert_urls=None)
+    with pytest.raises(darkhorses.DarkHorsesError, match="DARKHORSES_ALERT_URLS"):
+        darkhorses.send_test_alert(settings)

@@ -224,9 +224,8 @@ def populate(
                              f"{len(entry.filled())}/{len(entry.fill)}", f"{least[0]} {least[1]:.1%}" if least else "-")
         console.print(view)
         return
-    day = _date(as_of, "--as-of")
     with _progress() as progress, _stop_on_signals() as stopped_by:
-        result = darkhorses.populate(settings.database_url, categories=category or (), tables=table or (), as_of=day,
+        result = darkhorses.populate(settings.database_url, categories=category or (), tables=table or (), as_of=as_of,
                                      test=test, progress=progress, settings=settings,
                                      should_stop=lambda: bool(stopped_by))
     for note in result.notes:

@@ -124,7 +124,7 @@ def populate(
     *,
     categories: Sequence[str] = (),
     tables: Sequence[str] = (),
-    as_of: dt.date | None = None,
+    as_of: dt.date | str | None = None,
     test: bool = False,
     client: SyncRacingApiClient | None = None,
     today: dt.date | None = None,
@@ -133,8 +133,8 @@ def populate(
     should_stop: Callable[[], bool] | None = None,
     **options: Any,
 ) -> PopulateResult:
-    """Compute the statistics tables as of ``as_of`` (default: today in London), each replaced
-    atomically; all of them unless ``categories`` or ``tables`` name some. ``test`` computes a
+    """Compute the statistics tables as of ``as_of`` (a date or ``YYYY-MM-DD``; default: today in
+    London), each replaced atomically; all of them unless ``categories`` or ``tables`` name some. ``test`` computes a
     recent slice and writes nothing. Other keyword arguments go to
     :func:`darkhorses.stats.populate.populate` (``min_runs``, ...).
 
@@ -145,6 +145,8 @@ def populate(
     the tables in flight finish and the rest come back in ``result.left`` with their previous
     contents.
     """
+    if isinstance(as_of, str):
+        as_of = statistics.parse_as_of(as_of)
     wanted = [category for category in categories if category != CORE]
     statistics.select_jobs(wanted, tables)  # unknown names are refused before anything is opened
     notes: tuple[str, ...] = ()
