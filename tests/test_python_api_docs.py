@@ -16,7 +16,7 @@ def blocks() -> list[str]:
 
 def test_the_page_has_its_examples() -> None:
     found = blocks()
-    assert len(found) >= 8
+    assert len(found) >= 15
     first = found[0]
     assert "fetch(" in first and "dataframe(" in first
     assert len([line for line in first.splitlines() if line.strip()]) < 10  # two days to a DataFrame in under ten lines
@@ -29,4 +29,6 @@ def test_every_block_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsy
         exec(compile(block, f"{PAGE.name} block {number}", "exec"), namespace)  # noqa: S102
     shown = capsys.readouterr().out
     assert "progeny_winners" in shown and "races on 2026-03-02" in shown
+    assert "races to 2026-03-05 - results to 2026-03-02" in shown  # status after the daily run of 2026-03-02
+    assert "after a downgrade to base: None" in shown and "Mon 01:00 GMT  daily" in shown
     assert (tmp_path / "results.parquet").exists() and (tmp_path / "racing.db").exists()
