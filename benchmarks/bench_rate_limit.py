@@ -44,7 +44,7 @@ async def run(base_url: str, ids: list[str], rate: float, sequential: bool) -> t
         racing_api_base_url=base_url,
         rate_limit_default=rate,
     )
-    async with RacingApiClient(settings) as api:
+    async with RacingApiClient.from_settings(settings) as api:
         await api.racecards_pro(DAY)  # warm the server's world outside the timing
         started = time.perf_counter()
         if sequential:

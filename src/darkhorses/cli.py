@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,13 +16,13 @@ import click
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+import darkhorses
 from darkhorses import __version__
-from darkhorses.errors import DarkHorsesError
+from darkhorses.errors import ConfigError, DarkHorsesError
 
 
 if TYPE_CHECKING:
-    from darkhorses.config import Settings
-    from darkhorses.ingest.controller import FetchReport, Progress
+    from darkhorses import FetchReport, Progress
 
 
 class _FriendlyErrors(TyperGroup):
@@ -108,9 +108,7 @@ def main(
 
 
 def _database_url() -> str:
-    from darkhorses.config import load_settings
-
-    return load_settings().database_url
+    return darkhorses.load_settings().database_url
 
 
 @db_app.command("upgrade", epilog=_examples(
@@ -119,12 +117,8 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision (default: the newest).")] = "head",
 ) -> None:
     """Create or migrate the database schema to the newest revision (or REVISION), in DATABASE_URL."""
-    from darkhorses.db import migrate
-    from darkhorses.db.engine import describe, make_engine
-
-    engine = make_engine(_database_url())
-    migrate.upgrade(engine, revision)
-    typer.echo(f"{describe(engine.url)} is at revision {migrate.current(engine)}")
+    with darkhorses.connect(_database_url(), migrate=False) as db:
+        typer.echo(f"{db} is at revision {db.upgrade(revision)}")
 
 
 @db_app.command("downgrade", epilog=_examples("darkhorses db downgrade base --yes", environment=True))
@@ -133,25 +127,17 @@ def db_downgrade(
     yes: Annotated[bool, typer.Option("--yes", help="Confirm: a downgrade drops tables and their data.")] = False,
 ) -> None:
     """Migrate the schema back to REVISION. Destroys data in the tables it drops."""
-    from darkhorses.db import migrate
-    from darkhorses.db.engine import describe, make_engine
-    from darkhorses.errors import ConfigError
-
     if not yes:
         raise ConfigError("a downgrade drops tables and their data; repeat with --yes to confirm")
-    engine = make_engine(_database_url())
-    migrate.downgrade(engine, revision)
-    typer.echo(f"{describe(engine.url)} is at revision {migrate.current(engine) or 'base (empty)'}")
+    with darkhorses.connect(_database_url(), migrate=False) as db:
+        typer.echo(f"{db} is at revision {db.downgrade(revision) or 'base (empty)'}")
 
 
 @db_app.command("current", epilog=_examples("darkhorses db current", environment=True))
 def db_current() -> None:
     """Print the schema revision of the database in DATABASE_URL and the newest one this version knows."""
-    from darkhorses.db import migrate
-    from darkhorses.db.engine import describe, make_engine
-
-    engine = make_engine(_database_url())
-    typer.echo(f"{describe(engine.url)}: revision {migrate.current(engine) or 'none'} (newest: {migrate.head()})")
+    with darkhorses.connect(_database_url(), migrate=False) as db:
+        typer.echo(f"{db}: revision {db.revision() or 'none'} (newest: {darkhorses.head_revision()})")
 
 
 @app.command(epilog=_examples("darkhorses inventory", "darkhorses inventory --schema-only --json columns.json"))
@@ -172,23 +158,17 @@ def inventory(
     from rich.console import Console
     from rich.table import Table
 
-    from darkhorses.db.engine import make_engine
-    from darkhorses.ops.inventory import build_inventory, inventory_markdown, meets_expected_fill
-
-    engine = None if schema_only else make_engine(_database_url())
-    report = build_inventory(engine)
+    report = darkhorses.inventory(None if schema_only else _database_url())
     if json_path is not None:
-        json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        json_path.write_text(json.dumps(report.data, indent=2) + "\n", encoding="utf-8")
     if markdown_path is not None:
-        markdown_path.write_text(inventory_markdown(build_inventory()), encoding="utf-8")
-    view = Table(title=f"{report['table_count']} tables, {report['column_count']} columns")
+        markdown_path.write_text(darkhorses.inventory().markdown(), encoding="utf-8")
+    view = Table(title=f"{report.data['table_count']} tables, {report.data['column_count']} columns")
     for heading in ("table", "columns", "rows", "filled columns"):
         view.add_column(heading, justify="left" if heading == "table" else "right")
-    for table in report["tables"]:
+    for table in report.tables:
         rows = table.get("rows")
-        filled = None
-        if rows:  # a column counts at or above its expected fill
-            filled = sum(1 for c in table["columns"] if meets_expected_fill(c["non_null"] / rows, c["expected_fill"]))
+        filled = report.filled_columns(table)
         view.add_row(table["name"], str(table["column_count"]), "-" if rows is None else str(rows),
                      "-" if filled is None else f"{filled}/{table['column_count']}")
     Console().print(view)
@@ -230,43 +210,24 @@ def populate(
     from rich.console import Console
     from rich.table import Table
 
-    from darkhorses.config import load_settings
-    from darkhorses.db.migrate import ensure_schema
-    from darkhorses.ops.alerts import PopulateWatch, watch_populate
-    from darkhorses.ops.status import open_for_reading
-    from darkhorses.stats.populate import parse_as_of
-    from darkhorses.stats.populate import populate as run_populate
-    from darkhorses.stats.populate import select_jobs
-    from darkhorses.stats.status import status
-
-    core = "core" in (category or ())
-    category = [name for name in category or () if name != "core"]
-    select_jobs(category, table or ())  # reject unknown names before touching the database
-    day = parse_as_of(as_of) if as_of else None
-    if core and not show_status:
-        _daily_sync()
-        if not category and not table:
-            return
-    engine = open_for_reading(_database_url())  # a missing database is refused, not created empty
-    ensure_schema(engine)
+    settings = darkhorses.load_settings()
     console = Console()
     if show_status:
         view = Table(title="statistics tables")
         for heading in ("table", "category", "rows", "last computed", "columns filled", "least filled"):
             view.add_column(heading, justify="left" if heading in {"table", "category", "least filled"} else "right")
-        for entry in status(engine):
-            least = entry.least_filled()
-            view.add_row(entry.table, entry.category, str(entry.rows),
-                         entry.last_computed.strftime("%Y-%m-%d %H:%M") if entry.last_computed else "-",
-                         f"{len(entry.filled())}/{len(entry.fill)}", f"{least[0]} {least[1]:.1%}" if least else "-")
+        with darkhorses.connect(settings.database_url, create=False) as db:
+            for entry in db.statistics():
+                least = entry.least_filled()
+                view.add_row(entry.table, entry.category, str(entry.rows),
+                             entry.last_computed.strftime("%Y-%m-%d %H:%M") if entry.last_computed else "-",
+                             f"{len(entry.filled())}/{len(entry.fill)}", f"{least[0]} {least[1]:.1%}" if least else "-")
         console.print(view)
         return
-    with _stop_on_signals() as stopped_by, (
-        watch_populate(load_settings(), engine) if not test else contextlib.nullcontext(PopulateWatch())
-    ) as watch:
-        result = run_populate(engine, categories=category or (), tables=table or (), as_of=day, test=test,
-                              should_stop=lambda: bool(stopped_by))
-        watch.interrupted = bool(result.left)
+    with _progress() as progress, _stop_on_signals() as stopped_by:
+        result = darkhorses.populate(settings.database_url, categories=category or (), tables=table or (), as_of=as_of,
+                                     test=test, progress=progress, settings=settings,
+                                     should_stop=lambda: bool(stopped_by))
     for note in result.notes:
         console.print(note)
     if result.left:
@@ -274,9 +235,7 @@ def populate(
         typer.echo(f"interrupted by {stopped_by[0]}: {len(result.tables)} of {len(result.tables) + len(result.left)} "
                    f"tables computed ({done}); the other {len(result.left)} keep their previous contents; run the "
                    f"same command again to compute them", err=True)
-        from darkhorses.ingest.controller import SIGNAL_EXIT_CODES
-
-        raise typer.Exit(SIGNAL_EXIT_CODES[stopped_by[0]])
+        raise typer.Exit(_signal_exit_code(stopped_by[0]))
     if not result.tables:
         return
     mode = "test slice, nothing written" if result.test else "written"
@@ -318,19 +277,12 @@ def simulate(
 
     Point RACING_API_BASE_URL at the printed URL and use the same username and password.
     """
-    import datetime as dt
-
-    from darkhorses.errors import ConfigError
-    from darkhorses.simulator import FaultConfig, SimulatorConfig, serve_forever
-
-    share = fault_rate / 5
     try:
-        config = SimulatorConfig(
+        config = darkhorses.SimulatorConfig(
             seed=seed, plan=plan, username=username, password=password,  # type: ignore[arg-type]
             today=dt.date.fromisoformat(today) if today else None, dialect=dialect,  # type: ignore[arg-type]
             history_addon=history_addon, latency_ms=latency_ms, rate_limits_enabled=rate_limits,
-            faults=FaultConfig(server_error=share, drop=share, truncate=share, invalid_json=share,
-                               drift=share, seed=fault_seed),
+            faults=darkhorses.FaultConfig.spread(fault_rate, fault_seed),
         )
     except ValueError as exc:
         raise ConfigError(f"simulate: {exc}") from None
@@ -338,7 +290,7 @@ def simulate(
     typer.echo(f"It accepts username {username!r} and password {password!r}; point DarkHorses at it with\n"
                f"  RACING_API_BASE_URL=http://{host}:{port} RACING_API_USERNAME={username} "
                f"RACING_API_PASSWORD={password}")
-    serve_forever(config, host, port)
+    darkhorses.simulate(config, host=host, port=port)
 
 
 def _print_fetch(report: FetchReport, path: Path) -> None:
@@ -365,8 +317,6 @@ def _print_fetch(report: FetchReport, path: Path) -> None:
 
 
 def _date(value: str | None, flag: str) -> dt.date | None:
-    from darkhorses.errors import ConfigError
-
     if value is None:
         return None
     try:
@@ -426,26 +376,11 @@ def _stop_on_signals() -> Iterator[list[str]]:
             signal.signal(signum, old)
 
 
-def _require_credentials(settings: Settings) -> None:
-    from darkhorses.errors import ConfigError
+def _signal_exit_code(name: str) -> int:
+    """The shell's code for a process ended by the signal ``name``: 128 + its number (130, 143)."""
+    import signal
 
-    if not settings.has_credentials():
-        raise ConfigError("no Racing API credentials: set RACING_API_USERNAME and RACING_API_PASSWORD (or try `darkhorses demo`)")
-
-
-def _daily_sync() -> None:
-    """fetch's daily mode, as ``populate --category core`` runs it before any statistics."""
-    from darkhorses.config import load_settings
-    from darkhorses.ingest.controller import FetchOptions
-    from darkhorses.ingest.controller import fetch as run_fetch
-
-    settings = load_settings()
-    _require_credentials(settings)
-    with _progress() as progress:
-        report, path = run_fetch(settings, FetchOptions(mode="daily"), progress=progress)
-    _print_fetch(report, path)
-    if not report.success:
-        raise typer.Exit(report.exit_code)
+    return 128 + signal.Signals[name].value
 
 
 @app.command(cls=_SpacedLists, epilog=_examples(
@@ -493,23 +428,16 @@ def fetch(
     same command resumes it. Exit 1: some units failed (see --retry-failed); 2: bad input or
     settings; 3: another fetch holds the database; 4: the API cannot be reached.
     """
-    from darkhorses.config import load_settings
-    from darkhorses.ingest.controller import JOBS, MODES_LOADING, SOURCES, FetchOptions, plan_units
-    from darkhorses.london import london_today
-    from darkhorses.ingest.controller import fetch as run_fetch
-
     if list_tables:
-        for job, loaded in JOBS.items():
-            typer.echo(f"{job:10} {SOURCES[job]}\n{'':10} tables: {', '.join(loaded)}\n{'':10} modes: {MODES_LOADING[job]}")
+        for job in darkhorses.fetch_jobs():
+            typer.echo(f"{job.name:10} {job.source}\n{'':10} tables: {', '.join(job.tables)}\n{'':10} modes: {job.modes}")
         return
-    settings = load_settings()
-    options = FetchOptions(mode=mode, tables=tuple(tables or ()), start_date=_date(start_date, "--start-date"),
-                           end_date=_date(end_date, "--end-date"), days_back=days_back, racecard_days=racecard_days,
-                           test=test, retry_failed=retry_failed, enrich=enrich, enrich_limit=enrich_limit)
-    plan_units(options, settings, settings.today or london_today())  # refuse bad input before opening anything
-    _require_credentials(settings)
+    settings = darkhorses.load_settings()
     with _progress() as progress:
-        report, path = run_fetch(settings, options, progress=progress)
+        report, path = darkhorses.fetch(
+            settings.database_url, mode=mode, tables=tables or (), start_date=_date(start_date, "--start-date"),
+            end_date=_date(end_date, "--end-date"), days_back=days_back, racecard_days=racecard_days, test=test,
+            retry_failed=retry_failed, enrich=enrich, enrich_limit=enrich_limit, progress=progress, settings=settings)
     _print_fetch(report, path)
     if not report.success:
         raise typer.Exit(report.exit_code)
@@ -523,10 +451,9 @@ def demo(
     """Try everything offline: the built-in simulator, a backfill, a daily run and the statistics."""
     from rich.console import Console
 
-    from darkhorses.config import load_settings
     from darkhorses.demo import next_steps, run_demo
 
-    settings = load_settings()
+    settings = darkhorses.load_settings()
     result = run_demo(settings, days=days, seed=seed)
     for report, path in zip((result.backfill, result.daily), result.run_files, strict=True):
         _print_fetch(report, path)
@@ -547,10 +474,10 @@ def status(
 
     from rich.console import Console
 
-    from darkhorses.ops.status import build_status, open_for_reading
     from darkhorses.ops.status_view import render_status
 
-    report = build_status(open_for_reading(_database_url()))
+    with darkhorses.connect(_database_url(), create=False, migrate=False) as db:
+        report = db.status()
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))
     else:
@@ -567,15 +494,7 @@ def health() -> None:
     DARKHORSES_ALERT_URLS set, stale data (no daily sync in 25 hours, racecards missing by
     evening) is also alerted.
     """
-    from darkhorses.config import load_settings
-    from darkhorses.ops.alerts import check
-    from darkhorses.ops.health import probe, require_healthy
-
-    settings = load_settings()
-    report = probe(settings.database_url)
-    if report.summary:  # the database was judged; one that cannot be opened keeps no alert state
-        check(settings)
-    typer.echo(require_healthy(report))
+    typer.echo(darkhorses.require_healthy(darkhorses.health()))
 
 
 @app.command(epilog=_examples("darkhorses worker --schedule", "darkhorses worker"))
@@ -592,25 +511,11 @@ def worker(
     the fetch in flight finishes its units in flight and is recorded as interrupted (its next run
     resumes it), statistics not yet started are skipped, the lock is released, and it exits 0.
     """
-    import datetime as dt
-
-    from darkhorses.config import load_settings
-    from darkhorses.errors import ConfigError
-    from darkhorses.london import LONDON
-    from darkhorses.ops.worker import Worker, upcoming
-
     if schedule:
-        for when, task in upcoming(dt.datetime.now(dt.timezone.utc), 12):
-            typer.echo(f"{when.astimezone(LONDON):%a %Y-%m-%d %H:%M %Z}  {task.name:9}  {task.description}")
+        for when, task in darkhorses.worker_schedule(12):
+            typer.echo(f"{when:%a %Y-%m-%d %H:%M %Z}  {task.name:9}  {task.description}")
         return
-    settings = load_settings()
-    if not settings.has_credentials():
-        raise ConfigError("no Racing API credentials: set RACING_API_USERNAME and RACING_API_PASSWORD")
-    from darkhorses.db.migrate import open_for_writing
-
-    runner = Worker(settings, open_for_writing(settings.database_url))
-    runner.install_signal_handlers()
-    runner.serve()
+    darkhorses.run_worker()
 
 
 @app.command(epilog=_examples("darkhorses serve", "darkhorses serve --host 0.0.0.0 --port 8000   (with DARKHORSES_DASHBOARD_TOKEN set)"))
@@ -623,10 +528,7 @@ def serve(
     Every page has a JSON twin under /api/. Bound to anything but loopback it needs
     DARKHORSES_DASHBOARD_TOKEN: send it as a bearer token, or sign in with it in the browser.
     """
-    from darkhorses.config import load_settings
-    from darkhorses.web import serve as run_dashboard
-
-    run_dashboard(load_settings(), host, port)
+    darkhorses.serve(host=host, port=port)
 
 
 @db_app.command("digest", epilog=_examples("darkhorses db digest", "darkhorses db digest --table ra_mst_races --json",
@@ -638,21 +540,8 @@ def db_digest(
     """Print a content digest per data table: equal digests mean equal data on any engine."""
     import json
 
-    from sqlalchemy import inspect
-
-    from darkhorses.db.engine import describe, make_engine
-    from darkhorses.errors import ConfigError, DatabaseError
-    from darkhorses.ops.digest import data_tables, database_digest
-
-    known = [t.name for t in data_tables()]
-    unknown = sorted(set(table or ()) - set(known))
-    if unknown:
-        raise ConfigError(f"unknown table {unknown[0]!r}; digestible tables: {', '.join(known)}")
-    engine = make_engine(_database_url())
-    missing = sorted(set(table or known) - set(inspect(engine).get_table_names()))
-    if missing:
-        raise DatabaseError(f"{describe(engine.url)} has no table {missing[0]}; run `darkhorses db upgrade`")
-    digests = database_digest(engine, table or None)
+    with darkhorses.connect(_database_url(), migrate=False) as db:
+        digests = db.digest(table or None)
     if json_out:
         typer.echo(json.dumps({name: {"rows": d.rows, "sha256": d.sha256} for name, d in digests.items()}, indent=2))
         return
@@ -663,10 +552,7 @@ def db_digest(
 @alert_app.command("test", epilog=_examples("darkhorses alert test   (with DARKHORSES_ALERT_URLS set)"))
 def alert_test() -> None:
     """Send a test message to every DARKHORSES_ALERT_URLS target; fail if none is set or one fails."""
-    from darkhorses.config import load_settings
-    from darkhorses.ops.alerts import send_test
-
-    typer.echo(send_test(load_settings()))
+    typer.echo(darkhorses.send_test_alert())
 
 
 # --------------------------------------------------------------------------- analysts: export and card
@@ -690,28 +576,17 @@ def export_command(
     """Export a table, a preset shape or a read-only query to CSV, Parquet or JSON Lines, streaming."""
     import sys
 
-    from darkhorses.errors import ConfigError
-    from darkhorses.ops.export import ExportSource, count_rows, export
-    from darkhorses.ops.status import open_for_reading, require_schema
-
-    source = ExportSource(table=table, preset=preset, query=query, since=_date(since, "--since"),
-                          until=_date(until, "--until"))
+    given = [value for value in (table, preset, query) if value]
+    if len(given) != 1:
+        raise ConfigError("export needs exactly one of a TABLE, --preset or --query")
     to_stdout = output == "-"
     if to_stdout and fmt == "parquet" and sys.stdout.isatty():
         raise ConfigError("Parquet is binary: give --output PATH or redirect stdout to a file")
-    engine = open_for_reading(_database_url())
-    require_schema(engine)
     sink = sys.stdout.buffer if to_stdout else Path(output)
     try:
-        if not sys.stderr.isatty():
-            result = export(engine, source, fmt, sink)  # type: ignore[arg-type]
-        else:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-            with Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True) as bar:
-                task = bar.add_task("export", total=count_rows(engine, source))
-                result = export(engine, source, fmt, sink,  # type: ignore[arg-type]
-                                progress=lambda rows: bar.advance(task, rows))
+        with _rows_bar() as progress:
+            result = darkhorses.export(_database_url(), given[0], sink, format=fmt,  # type: ignore[arg-type]
+                                       since=_date(since, "--since"), until=_date(until, "--until"), progress=progress)
     except BrokenPipeError:  # `darkhorses export ... | head`: the reader has had enough
         import os
 
@@ -719,6 +594,21 @@ def export_command(
         raise typer.Exit(1) from None
     typer.echo(f"wrote {result.rows:,} rows, {len(result.columns)} columns, as {fmt} to "
                f"{'stdout' if to_stdout else output}", err=True)
+
+
+@contextlib.contextmanager
+def _rows_bar() -> Iterator[Callable[[int, int], None] | None]:
+    """A Rich progress bar of rows written on a terminal; None (no counting query) otherwise."""
+    import sys
+
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True) as bar:
+        task = bar.add_task("export", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 @app.command("card", epilog=_examples("darkhorses card", "darkhorses card --date tomorrow --course Ascot --json"))
@@ -737,15 +627,10 @@ def card_command(
 
     from rich.console import Console
 
-    from darkhorses.london import london_today
-    from darkhorses.ops.card import build_card, parse_day
     from darkhorses.ops.card_view import render_card
-    from darkhorses.ops.status import open_for_reading, require_schema
 
-    day = parse_day(date, london_today())
-    engine = open_for_reading(_database_url())
-    require_schema(engine)
-    result = build_card(engine, day, course=course, race_id=race)
+    with darkhorses.connect(_database_url(), create=False, migrate=False) as db:
+        result = db.card(date, course=course, race_id=race)
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2))
     else:

@@ -18,6 +18,12 @@ from darkhorses.errors import ConfigError
 
 Plan = Literal["free", "basic", "standard", "pro"]
 PLAN_ORDER: tuple[Plan, ...] = ("free", "basic", "standard", "pro")
+DEFAULT_BASE_URL = "https://api.theracingapi.com"
+
+
+def plan_includes(plan: Plan, minimum: Plan) -> bool:
+    """Whether ``plan`` is at or above ``minimum``."""
+    return PLAN_ORDER.index(plan) >= PLAN_ORDER.index(minimum)
 
 
 def _env(name: str) -> AliasChoices:
@@ -34,9 +40,7 @@ class Settings(BaseSettings):
 
     racing_api_username: SecretStr | None = Field(None, validation_alias=_env("RACING_API_USERNAME"))
     racing_api_password: SecretStr | None = Field(None, validation_alias=_env("RACING_API_PASSWORD"))
-    racing_api_base_url: str = Field(
-        "https://api.theracingapi.com", validation_alias=_env("RACING_API_BASE_URL")
-    )
+    racing_api_base_url: str = Field(DEFAULT_BASE_URL, validation_alias=_env("RACING_API_BASE_URL"))
     racing_api_plan: Plan = Field("pro", validation_alias=_env("RACING_API_PLAN"))
     racing_api_history_addon: bool = Field(False, validation_alias=_env("RACING_API_HISTORY_ADDON"))
     racing_api_timeout_seconds: float = Field(30.0, validation_alias=_env("RACING_API_TIMEOUT_SECONDS"))
@@ -93,14 +97,15 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    def has_credentials(self) -> bool:
-        """True when both halves of the Basic-auth pair are set and non-empty."""
-        return bool(
-            self.racing_api_username
-            and self.racing_api_password
-            and self.racing_api_username.get_secret_value()
-            and self.racing_api_password.get_secret_value()
-        )
+    def credentials(self) -> tuple[str, str]:
+        """The Basic-auth pair, or a :class:`ConfigError` saying which settings to set: the one
+        check every command that talks to the API makes before it opens anything."""
+        username = self.racing_api_username.get_secret_value() if self.racing_api_username else ""
+        password = self.racing_api_password.get_secret_value() if self.racing_api_password else ""
+        if not (username and password):
+            raise ConfigError("no Racing API credentials: set RACING_API_USERNAME and RACING_API_PASSWORD "
+                              "(or try `darkhorses demo`)")
+        return username, password
 
     def alerts_configured(self) -> bool:
         """True when ``DARKHORSES_ALERT_URLS`` names at least one target."""
@@ -108,7 +113,7 @@ class Settings(BaseSettings):
 
     def plan_includes(self, minimum: Plan) -> bool:
         """Whether the configured plan is at or above ``minimum``."""
-        return PLAN_ORDER.index(self.racing_api_plan) >= PLAN_ORDER.index(minimum)
+        return plan_includes(self.racing_api_plan, minimum)
 
 
 def load_settings(**overrides: object) -> Settings:

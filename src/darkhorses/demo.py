@@ -6,24 +6,21 @@ run and the statistics land in ``./darkhorses.db`` (or ``DATABASE_URL``) in a mi
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from darkhorses.config import Settings
+from darkhorses.database import connect
 from darkhorses.db.engine import describe
-from darkhorses.db.migrate import open_for_writing
 from darkhorses.errors import Interrupted
-from darkhorses.ingest.controller import FetchOptions, FetchReport, run_fetch
+from darkhorses.ingest.controller import FetchReport
 from darkhorses.london import london_today
-from darkhorses.racing_api.limiter import RateLimiter, RateLimits
-from darkhorses.simulator import SimulatorConfig, create_app
-from darkhorses.stats.populate import PopulateResult, populate
+from darkhorses.pipeline import fetch, populate
+from darkhorses.simulator.client import simulated_client
+from darkhorses.stats.populate import PopulateResult
 
 
 @dataclass(frozen=True)
@@ -32,29 +29,6 @@ class DemoResult:
     daily: FetchReport
     statistics: PopulateResult
     run_files: tuple[Path, ...]
-
-
-async def _run(settings: Settings, days: int, seed: int, today: dt.date) -> DemoResult:
-    app = create_app(SimulatorConfig(seed=seed, today=today))
-    demo_settings = settings.model_copy(
-        update={"racing_api_username": SecretStr("demo"), "racing_api_password": SecretStr("demo"),
-                "racing_api_base_url": "http://simulator", "racing_api_plan": "pro",
-                "racing_api_history_addon": True, "alert_urls": None}  # a demo alerts nobody
-    )
-    engine = open_for_writing(settings.database_url)
-    reports = []
-    for options in (
-        FetchOptions(mode="backfill", start_date=today - dt.timedelta(days=days - 1)),
-        FetchOptions(mode="daily"),
-    ):
-        report, path = await run_fetch(demo_settings, options, engine=engine, transport=httpx.ASGITransport(app=app),
-                                       limiter=RateLimiter(RateLimits.unlimited()), today=today)
-        if report.status == "interrupted":  # no further step: the user asked to stop
-            raise Interrupted(f"{report.stopped_line()} (`darkhorses demo`)", report.exit_code)
-        reports.append((report, path))
-    statistics = await asyncio.to_thread(populate, engine, as_of=today)
-    (backfill, backfill_file), (daily, daily_file) = reports
-    return DemoResult(backfill, daily, statistics, (backfill_file, daily_file))
 
 
 def next_steps(settings: Settings) -> list[str]:
@@ -78,4 +52,15 @@ def run_demo(settings: Settings, *, days: int = 30, seed: int = 1, today: dt.dat
 
     ``today`` (default: today in London) pins the simulated calendar, so a test sees one world.
     """
-    return asyncio.run(_run(settings, days, seed, today or london_today()))
+    today = today or london_today()
+    quiet = settings.model_copy(update={"alert_urls": None})  # a demo alerts nobody
+    runs: list[tuple[FetchReport, Path]] = []
+    with connect(settings.database_url) as db, simulated_client(seed=seed, today=today) as client:
+        for mode, start in (("backfill", today - dt.timedelta(days=days - 1)), ("daily", None)):
+            report, path = fetch(db, client, mode, start_date=start, today=today, settings=quiet)
+            if report.status == "interrupted":  # no further step: the user asked to stop
+                raise Interrupted(f"{report.stopped_line()} (`darkhorses demo`)", report.exit_code)
+            runs.append((report, path))
+        statistics = populate(db, as_of=today)
+    (backfill, backfill_file), (daily, daily_file) = runs
+    return DemoResult(backfill, daily, statistics, (backfill_file, daily_file))

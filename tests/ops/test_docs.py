@@ -41,7 +41,7 @@ def test_inventory_writes_the_markdown(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("page", ["install", "first-backfill", "operations", "troubleshooting", "verification",
-                                  "statistics", "tables", "supabase", "using-the-data"])
+                                  "statistics", "tables", "supabase", "using-the-data", "python-api"])
 def test_each_user_page_exists_and_the_readme_links_it(page: str) -> None:
     assert (ROOT / "docs" / f"{page}.md").is_file()
     assert f"(docs/{page}.md)" in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -96,7 +96,7 @@ def make_client(fake: FakeApi, clock: VirtualClock) -> Callable[..., RacingApiCl
         options.setdefault("transport", httpx.MockTransport(fake))
         options.setdefault("clock", clock)
         options.setdefault("jitter", lambda: 0.5)
-        client = RacingApiClient(settings or make_settings(), **options)
+        client = RacingApiClient.from_settings(settings or make_settings(), **options)
         made.append(client)
         return client
 

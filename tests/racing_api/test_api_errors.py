@@ -8,7 +8,7 @@ from datetime import date
 import httpx
 import pytest
 
-from darkhorses.errors import DarkHorsesError
+from darkhorses.errors import ConfigError, DarkHorsesError
 from darkhorses.racing_api import (
     AuthError,
     BadPayload,
@@ -150,8 +150,10 @@ async def test_body_missing_a_required_id_is_bad_payload(fake: FakeApi, client: 
 
 
 async def test_missing_credentials_fail_before_any_request() -> None:
-    with pytest.raises(AuthError, match="set RACING_API_USERNAME and RACING_API_PASSWORD"):
-        RacingApiClient(make_settings(racing_api_username=None))
+    with pytest.raises(ConfigError, match="set RACING_API_USERNAME and RACING_API_PASSWORD"):
+        RacingApiClient.from_settings(make_settings(racing_api_username=None))
+    with pytest.raises(ConfigError, match="give a username and a password"):
+        RacingApiClient(username="someone", password="")
 
 
 def test_every_error_is_a_darkhorses_error() -> None:

@@ -77,11 +77,11 @@ async def test_bad_payload_raw_text_is_redacted(fake: FakeApi, client: RacingApi
 
 def test_reprs_hold_no_secret() -> None:
     settings = make_settings()
-    client = RacingApiClient(settings, transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    client = RacingApiClient.from_settings(settings, transport=httpx.MockTransport(lambda r: httpx.Response(200)))
     assert_clean(repr(client))
     assert_clean(repr(settings))
     assert_clean(str(settings.model_dump()))
-    with SyncRacingApiClient(settings, transport=httpx.MockTransport(lambda r: httpx.Response(200))) as api:
+    with SyncRacingApiClient.from_settings(settings, transport=httpx.MockTransport(lambda r: httpx.Response(200))) as api:
         assert_clean(repr(api))
 
 

@@ -47,7 +47,7 @@ def simulator(clock: VirtualClock | None = None, **overrides: Any) -> Any:
 
 def client_for(app: Any, clock: VirtualClock, **options: Any) -> RacingApiClient:
     settings = options.pop("settings", None) or make_settings(racing_api_base_url="http://simulator")
-    return RacingApiClient(settings, transport=httpx.ASGITransport(app=app), clock=clock, jitter=lambda: 0.5, **options)
+    return RacingApiClient.from_settings(settings, transport=httpx.ASGITransport(app=app), clock=clock, jitter=lambda: 0.5, **options)
 
 
 def uk_ire(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

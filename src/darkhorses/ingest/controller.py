@@ -658,6 +658,7 @@ async def run_fetch(
     """
     today = today or settings.today or london_today()
     units, notes = plan_units(options, settings, today)
+    settings.credentials()  # bad options first, then missing credentials, both before the database is touched
     engine = for_writing(engine) if engine is not None else open_for_writing(settings.database_url)
     report = FetchReport(mode=options.recorded_mode, started_at=dt.datetime.now(dt.timezone.utc), notes=notes,
                          options=options.signature(), planned=len(units))
@@ -670,8 +671,8 @@ async def run_fetch(
         try:
             archive = RawArchive.from_settings(settings)
             dated = sum(unit.job in ("racecards", "results") for unit in units)
-            async with RacingApiClient(settings, transport=transport, limiter=limiter, retry=retry, archive=archive,
-                                       results_page_limit=settings.racing_api_results_page_limit) as api:
+            async with RacingApiClient.from_settings(settings, transport=transport, limiter=limiter, retry=retry,
+                                                     archive=archive) as api:
                 with page_readers(in_worker=dated >= WORKER_MIN_DATE_UNITS) as readers:
                     run = _Run(engine, api, settings, options, report, run_id, holder, progress or LogProgress(),
                                readers)

@@ -526,37 +526,54 @@ def _export_to(engine: Engine, source: ExportSource, fmt: Format, sink: IO[bytes
         raise DatabaseError(f"the export query failed: {_first_line(exc)}") from None
 
 
-def _unfit(exc: Exception) -> ConfigError:
+@contextlib.contextmanager
+def _fitting(source: ExportSource) -> Iterator[None]:
     """A free query's column whose values change type part-way (SQLite is dynamically typed), or
-    whose name promised another type (schema-typed columns always fit)."""
-    return ConfigError(f"a query column's values do not all fit one type ({exc}); CAST the column in the query")
+    whose name promised another type, is a :class:`ConfigError` (schema-typed columns always fit)."""
+    try:
+        yield
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+        if source.query is None:
+            raise
+        raise ConfigError(f"a query column's values do not all fit one type ({exc}); CAST the column in the query") \
+            from None
+
+
+@contextlib.contextmanager
+def read_batches(engine: Engine, source: ExportSource) -> Iterator[tuple[list[OutputColumn], Iterator[list[list[Any]]]]]:
+    """The columns of ``source`` and its rows in batches, each value of its column's kind, inside
+    a read-only transaction: what every format (and :func:`darkhorses.rows` and friends) is
+    written from. A value that does not fit its column raises :class:`ConfigError` for a query."""
+    with _stream(engine, source) as (known, batches):
+        first = next(batches, [])
+        kinds = _settle_kinds(known.kinds, first)
+        convert = _converter(kinds, known.raw)
+
+        def converted() -> Iterator[list[list[Any]]]:
+            batch: Sequence[Sequence[Any]] | None = first
+            while batch:
+                with _fitting(source):
+                    values = [convert(row) for row in batch]
+                yield values
+                batch = next(batches, None)
+
+        yield [OutputColumn(name, kind) for name, kind in zip(known.names, kinds, strict=True)], converted()
 
 
 def _write_all(engine: Engine, source: ExportSource, fmt: Format, sink: IO[bytes], label: str,
                progress: Callable[[int], None] | None) -> ExportResult:
-    with _stream(engine, source) as (known, batches):
-        first = next(batches, [])
-        kinds = _settle_kinds(known.kinds, first)
-        columns = [OutputColumn(name, kind) for name, kind in zip(known.names, kinds, strict=True)]
-        convert = _converter(kinds, known.raw)
+    with read_batches(engine, source) as (columns, batches):
         writer = _WRITERS[fmt](sink, columns)
         rows = 0
-        batch: Sequence[Sequence[Any]] | None = first
         try:
-            while batch:
-                try:
-                    writer.write([convert(row) for row in batch])
-                except (ValueError, TypeError, AttributeError, OverflowError) as exc:
-                    if source.query is None:
-                        raise
-                    raise _unfit(exc) from None
+            for batch in batches:
+                with _fitting(source):
+                    writer.write(batch)
                 rows += len(batch)
                 if progress is not None:
                     progress(len(batch))
-                batch = next(batches, None)
         except BaseException:
             writer.abort()
             raise
         writer.close()
     return ExportResult(rows, tuple(columns), fmt, label)
-

@@ -20,7 +20,10 @@ from typing import Any, TypeVar
 import httpx
 
 from darkhorses import __version__
-from darkhorses.config import Settings
+from pydantic import SecretStr
+
+from darkhorses.config import DEFAULT_BASE_URL, Plan, Settings, plan_includes
+from darkhorses.errors import ConfigError
 from darkhorses.racing_api import endpoints as ep
 from darkhorses.racing_api.archive import RawArchive
 from darkhorses.racing_api.clock import Clock, SystemClock
@@ -110,39 +113,52 @@ def query(**values: Any) -> Params:
 
 
 class RacingApiClient:
-    """Async client. Use ``async with RacingApiClient(settings) as api:``.
+    """Async client: ``async with RacingApiClient(username="me", password="...") as api:``.
 
-    ``transport`` swaps the network for ``httpx.MockTransport`` or ``httpx.ASGITransport`` (the
-    simulator); ``clock`` and ``jitter`` make waits testable; ``archive`` stores every body.
-    ``results_page_limit`` is 100 (v1.4.3); set 50 for a server that follows the 2025 contract.
+    Built from explicit arguments, so a notebook or another program needs no environment;
+    :meth:`from_settings` builds it from the CLI's :class:`Settings`. ``plan`` and
+    ``history_addon`` are the account's entitlements (they explain a 401 and plan a fetch);
+    ``limits`` are the requests per second the client keeps to. ``transport`` swaps the network
+    for ``httpx.MockTransport`` or ``httpx.ASGITransport`` (the simulator); ``clock`` and
+    ``jitter`` make waits testable; ``archive`` stores every body. ``results_page_limit`` is 100
+    (v1.4.3); set 50 for a server that follows the 2025 contract.
     """
 
     def __init__(
         self,
-        settings: Settings,
         *,
+        username: str,
+        password: str,
+        base_url: str = DEFAULT_BASE_URL,
+        plan: Plan = "pro",
+        history_addon: bool = False,
+        limits: RateLimits | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        results_page_limit: int = ep.RESULTS_LIMIT_MAX,
+        archive: RawArchive | None = None,
         clock: Clock | None = None,
         limiter: RateLimiter | None = None,
-        retry: RetryPolicy | None = None,
-        archive: RawArchive | None = None,
         jitter: Callable[[], float] = random.random,
-        results_page_limit: int = ep.RESULTS_LIMIT_MAX,
     ) -> None:
-        if not settings.has_credentials():
-            raise AuthError("no Racing API credentials: set RACING_API_USERNAME and RACING_API_PASSWORD")
-        assert settings.racing_api_username and settings.racing_api_password
-        username = settings.racing_api_username.get_secret_value()
-        password = settings.racing_api_password.get_secret_value()
-        self.settings = settings
+        if not (username and password):
+            raise ConfigError("no Racing API credentials: give a username and a password")
+        self.username = username
+        self.password = SecretStr(password)
+        self.base_url = base_url.rstrip("/")
+        self.plan: Plan = plan
+        self.history_addon = history_addon
+        self.limits = limits or RateLimits()
+        self.transport = transport
+        self.timeout = timeout
         self.clock: Clock = clock or SystemClock()
-        self.limiter = limiter or RateLimiter(RateLimits.from_settings(settings), self.clock)
-        self.retry = retry or RetryPolicy.from_settings(settings)
+        self.limiter = limiter or RateLimiter(self.limits, self.clock)
+        self.retry = retry or RetryPolicy()
         self.archive = archive
         self.results_page_limit = results_page_limit
         self._jitter = jitter
         self._redact = Redactor(username, password)
-        self._username = username
         self._consecutive_429s = 0
         self._unreached = 0
         """Connection failures in a row across all requests; any answer resets it."""
@@ -154,17 +170,34 @@ class RacingApiClient:
         #: Keys the models did not know, as ``"<template> <field path>"`` → occurrences.
         self.unknown_fields: Counter[str] = Counter()
         self._http = httpx.AsyncClient(
-            base_url=settings.racing_api_base_url,
+            base_url=self.base_url,
             auth=httpx.BasicAuth(username, password),
-            timeout=httpx.Timeout(settings.racing_api_timeout_seconds),
+            timeout=httpx.Timeout(timeout),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "gzip"},
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
             transport=transport,
         )
 
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> RacingApiClient:
+        """The client the settings describe (credentials, base URL, plan, limits, retries,
+        timeout); ``options`` add or override constructor arguments (``None`` keeps the settings'
+        value). A :class:`ConfigError` names the settings to set when the credentials are missing."""
+        username, password = settings.credentials()
+        described: dict[str, Any] = {
+            "base_url": settings.racing_api_base_url,
+            "plan": settings.racing_api_plan,
+            "history_addon": settings.racing_api_history_addon,
+            "limits": RateLimits.from_settings(settings),
+            "timeout": settings.racing_api_timeout_seconds,
+            "retry": RetryPolicy.from_settings(settings),
+            "results_page_limit": settings.racing_api_results_page_limit,
+        }
+        given = {name: value for name, value in options.items() if value is not None}
+        return cls(username=username, password=password, **{**described, **given})
+
     def __repr__(self) -> str:
-        settings = self.settings
-        return f"RacingApiClient(base_url={settings.racing_api_base_url!r}, plan={settings.racing_api_plan!r})"
+        return f"RacingApiClient(base_url={self.base_url!r}, plan={self.plan!r})"
 
     async def __aenter__(self) -> RacingApiClient:
         return self
@@ -390,14 +423,14 @@ class RacingApiClient:
                 self._unreached += 1
                 if self._unreached >= self.retry.unreachable_after:
                     raise self._unreachable(path, type(exc).__name__) from None
-                error = ServerError(f"could not connect to The Racing API at {self.settings.racing_api_base_url} "
+                error = ServerError(f"could not connect to The Racing API at {self.base_url} "
                                     f"for {path}: {type(exc).__name__}", path=path)
                 wait = self.retry.backoff(attempt, self._jitter())
             except (httpx.TransportError, ConnectionError) as exc:
                 self.requests[endpoint.template] += 1
                 self._unreached = 0
                 error: RacingApiError = ServerError(
-                    f"could not get {path} from The Racing API at {self.settings.racing_api_base_url} "
+                    f"could not get {path} from The Racing API at {self.base_url} "
                     f"after {attempt} attempts: {type(exc).__name__}",
                     path=path,
                 )
@@ -431,7 +464,7 @@ class RacingApiClient:
 
     def _unreachable(self, path: str, cause: str) -> Unreachable:
         return Unreachable(
-            f"cannot reach The Racing API at {self.settings.racing_api_base_url} after {self._unreached} attempts "
+            f"cannot reach The Racing API at {self.base_url} after {self._unreached} attempts "
             f"({cause}); nothing more was tried; rerun the same command to resume",
             path=path,
         )
@@ -471,11 +504,11 @@ class RacingApiClient:
 
     def _error_for(self, endpoint: Endpoint, path: str, response: httpx.Response, attempt: int) -> RacingApiError:
         status = response.status_code
-        plan = self.settings.racing_api_plan
+        plan = self.plan
         if status == 429:
             self.rate_limited[endpoint.template] += 1
         if status == 401:
-            if self.settings.plan_includes(endpoint.min_plan):
+            if plan_includes(plan, endpoint.min_plan):
                 hint = self._credentials_hint(plan, endpoint)
                 return AuthError(f"The Racing API refused the credentials for {path} (401): {hint}",
                                  path=path, status=status)
@@ -511,9 +544,9 @@ class RacingApiClient:
     def _credentials_hint(self, plan: str, endpoint: Endpoint) -> str:
         """What was sent and where it came from: the username's first letters and length (it is
         half the credentials, so never in full), never the password."""
-        sent = (f"sent the username starting {self._username[:3]!r} ({len(self._username)} characters) from "
+        sent = (f"sent the username starting {self.username[:3]!r} ({len(self.username)} characters) from "
                 f"RACING_API_USERNAME and RACING_API_PASSWORD (environment or .env)")
-        base = self.settings.racing_api_base_url
+        base = self.base_url
         if httpx.URL(base).host in LOCAL_HOSTS:
             return (f"{sent}; {base} is a local simulator, not The Racing API: `darkhorses simulate` accepts "
                     f"--username/--password (default demo/demo), so set the same pair")

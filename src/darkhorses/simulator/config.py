@@ -42,6 +42,14 @@ class FaultConfig:
     def any(self) -> bool:
         return any(getattr(self, kind) > 0 for kind in FAULT_KINDS)
 
+    @classmethod
+    def spread(cls, rate: float, seed: int = 0) -> FaultConfig:
+        """``rate`` of the requests failing, in equal shares of 5xx, dropped, truncated, invalid
+        JSON and schema drift: the failures a client must survive without waiting (``simulate
+        --fault-rate``)."""
+        share = rate / 5
+        return cls(server_error=share, drop=share, truncate=share, invalid_json=share, drift=share, seed=seed)
+
 
 @dataclass
 class SimulatorConfig:
