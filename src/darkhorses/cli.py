@@ -22,7 +22,8 @@ from darkhorses.errors import DarkHorsesError
 
 if TYPE_CHECKING:
     from darkhorses.config import Settings
-    from darkhorses.ingest.controller import FetchReport, Progress
+    from darkhorses.ingest.controller import FetchReport
+    from darkhorses.ingest.progress import Progress
 
 
 class _FriendlyErrors(TyperGroup):
@@ -274,7 +275,7 @@ def populate(
         typer.echo(f"interrupted by {stopped_by[0]}: {len(result.tables)} of {len(result.tables) + len(result.left)} "
                    f"tables computed ({done}); the other {len(result.left)} keep their previous contents; run the "
                    f"same command again to compute them", err=True)
-        from darkhorses.ingest.controller import SIGNAL_EXIT_CODES
+        from darkhorses.ingest.runs import SIGNAL_EXIT_CODES
 
         raise typer.Exit(SIGNAL_EXIT_CODES[stopped_by[0]])
     if not result.tables:
@@ -494,12 +495,13 @@ def fetch(
     settings; 3: another fetch holds the database; 4: the API cannot be reached.
     """
     from darkhorses.config import load_settings
-    from darkhorses.ingest.controller import JOBS, MODES_LOADING, SOURCES, FetchOptions, plan_units, london_today
+    from darkhorses.ingest.controller import FetchOptions, london_today
     from darkhorses.ingest.controller import fetch as run_fetch
+    from darkhorses.ingest.listing import jobs_listing
+    from darkhorses.ingest.planning import plan_units
 
     if list_tables:
-        for job, loaded in JOBS.items():
-            typer.echo(f"{job:10} {SOURCES[job]}\n{'':10} tables: {', '.join(loaded)}\n{'':10} modes: {MODES_LOADING[job]}")
+        typer.echo(jobs_listing())
         return
     settings = load_settings()
     options = FetchOptions(mode=mode, tables=tuple(tables or ()), start_date=_date(start_date, "--start-date"),
