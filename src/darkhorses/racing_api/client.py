@@ -5,7 +5,9 @@ limiter, send, archive the body, map the status to a typed error or retry it, th
 into a model for the typed methods, or only its envelope for the page methods
 (:meth:`RacingApiClient.racecards_pro_pages`, :meth:`RacingApiClient.results_pages`), which
 return the pages as sent so that a caller wanting table rows reads them where it likes. Nothing
-is called back: data flows from the client to its caller only. Methods use the API's real parameter names, which differ between racecards
+is called back: data flows from the client to its caller only.
+
+Methods use the API's real parameter names, which differ between racecards
 (``date``, ``region_codes``, ``course_ids``) and results (``start_date``, ``end_date``,
 ``region``, ``course``); arrays go out as repeated keys. Because the API silently ignores unknown
 parameters, the optional results filters are checked against the names it knows.
