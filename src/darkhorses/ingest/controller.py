@@ -41,7 +41,6 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from darkhorses.collector import collector_paused
 from darkhorses.config import Settings
 from darkhorses.db.engine import for_writing
 from darkhorses.db.locks import beat, lock_holder
@@ -190,7 +189,6 @@ class _Run:
         ledger.mark_failed(self.engine, unit, self.run_id, reason, started)
         self.report.failed.append({"job": unit.job, "key": unit.key, "reason": reason})
 
-    @collector_paused
     def _write(self, fetched: list[tuple[Unit, Batch]], started: dt.datetime) -> Counter[str]:
         """Units' rows, quarantined records and ledger entries in one transaction. Runs in a
         thread, one write at a time, so that the event loop keeps starting requests meanwhile."""
