@@ -1,4 +1,10 @@
-"""``darkhorses fetch``: plan a mode's work units, run them inside the rate limits, record it all.
+"""``darkhorses fetch``: run a command's work units inside the rate limits, and record it all.
+
+This module orchestrates: :mod:`~darkhorses.ingest.planning` says which units a command needs,
+the client fetches their pages, :mod:`~darkhorses.ingest.pages` reads them into rows, and each
+unit (or a date's racecard and results together) is written in one transaction;
+:mod:`~darkhorses.ingest.runs` keeps the run's record and :mod:`~darkhorses.ingest.fetchlock`
+keeps it the only fetch on the database.
 
 Modes (the flags follow the previous system's controller, which users know):
 
