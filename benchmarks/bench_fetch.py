@@ -11,7 +11,8 @@ bound over the measured duration: the share of the allowed request rate achieved
 every response in the raw archive; the timed runs replay the archive through an in-memory
 transport (no simulator, no limits) into a fresh database, and print runners stored per second
 on SQLite and on PostgreSQL (runners counted in the database: each is written by its racecard
-and by its result).
+and by its result), and the replayed database's digest (``darkhorses db digest`` folded into one
+hash): equal before and after a change, and on both engines, when the change kept the data.
 
     .venv/bin/python benchmarks/bench_fetch.py rate [--days 60] [--latency-ms 300]
     .venv/bin/python benchmarks/bench_fetch.py processing [--days 14] [--postgres URL]
@@ -23,6 +24,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import os
 import resource
 import socket
@@ -42,6 +44,7 @@ from darkhorses.config import Settings, load_settings
 from darkhorses.db.engine import make_engine
 from darkhorses.db.migrate import upgrade
 from darkhorses.db.schema import ra_mst_runners
+from darkhorses.ops.digest import database_digest
 from darkhorses.ingest.controller import FetchOptions, run_fetch
 from darkhorses.racing_api.archive import read_archive
 from darkhorses.racing_api.limiter import RateLimiter, RateLimits
@@ -139,24 +142,36 @@ def processing(days: int, postgres: str) -> None:
         asyncio.run(run_fetch(record, _options(days), transport=httpx.ASGITransport(app=app),
                               limiter=RateLimiter(UNLIMITED), today=TODAY))
         replay = _replay_transport(workdir / "archive")
-        targets = {"sqlite": f"sqlite:///{workdir / 'replay.db'}", "postgresql": _fresh_postgres_schema(postgres)}
-        for name, url in targets.items():
-            engine = make_engine(url)
-            upgrade(engine)
-            settings = _settings("http://sim", url, workdir, archive_enabled=False)
-            started = time.perf_counter()
-            report, _ = asyncio.run(run_fetch(settings, _options(days), engine=engine, transport=replay,
-                                              limiter=RateLimiter(UNLIMITED), today=TODAY))
-            elapsed = time.perf_counter() - started
-            with engine.connect() as connection:
-                runners = connection.scalar(select(func.count()).select_from(ra_mst_runners))
-            print(f"{name:10} {runners} runners ({sum(report.written.values())} rows written) in {elapsed:.1f} s: "
-                  f"{runners / elapsed:,.0f} runners/s")
-            engine.dispose()
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        targets = {"sqlite": f"sqlite:///{workdir / 'replay.db'}", "postgresql": _postgres_schema(postgres, schema)}
+        try:
+            for name, url in targets.items():
+                _replay(name, url, days, workdir, replay)
+        finally:
+            with make_engine(postgres).begin() as connection:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
 
 
-def _fresh_postgres_schema(admin_url: str) -> str:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
+def _replay(name: str, url: str, days: int, workdir: Path, replay: httpx.MockTransport) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    settings = _settings("http://sim", url, workdir, archive_enabled=False)
+    started = time.perf_counter()
+    report, _ = asyncio.run(run_fetch(settings, _options(days), engine=engine, transport=replay,
+                                      limiter=RateLimiter(UNLIMITED), today=TODAY))
+    elapsed = time.perf_counter() - started
+    with engine.connect() as connection:
+        runners = connection.scalar(select(func.count()).select_from(ra_mst_runners))
+    digests = database_digest(engine)
+    engine.dispose()
+    digest = hashlib.sha256("".join(f"{table}:{d.rows}:{d.sha256};" for table, d in sorted(digests.items()))
+                            .encode()).hexdigest()[:16]
+    print(f"{name:10} {runners} runners ({sum(report.written.values())} rows written) in {elapsed:.1f} s: "
+          f"{runners / elapsed:,.0f} runners/s; digest {digest}; load average {os.getloadavg()[0]:.2f}")
+
+
+def _postgres_schema(admin_url: str, schema: str) -> str:
+    """A fresh schema on the PostgreSQL server, dropped by the caller when done."""
     with make_engine(admin_url).begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     return make_url(admin_url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(

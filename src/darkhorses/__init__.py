@@ -24,10 +24,12 @@ if TYPE_CHECKING:
     from darkhorses.config import Settings, load_settings
     from darkhorses.database import Database, arrow, connect, dataframe, export, head_revision, inventory, rows
     from darkhorses.errors import DarkHorsesError
-    from darkhorses.ingest.controller import FetchReport, Progress
+    from darkhorses.ingest.controller import FetchReport
+    from darkhorses.ingest.progress import Progress
     from darkhorses.ops.export import ExportResult
     from darkhorses.ops.health import require_healthy
-    from darkhorses.pipeline import FetchJob, SyncFailed, fetch, fetch_jobs, populate
+    from darkhorses.ingest.listing import FetchJob, fetch_jobs
+    from darkhorses.pipeline import SyncFailed, fetch, populate
     from darkhorses.racing_api.client import RacingApiClient
     from darkhorses.racing_api.limiter import RateLimits
     from darkhorses.racing_api.sync import SyncRacingApiClient
@@ -46,9 +48,9 @@ _HOMES = {
     "rows": "darkhorses.database", "dataframe": "darkhorses.database", "arrow": "darkhorses.database",
     "export": "darkhorses.database", "ExportResult": "darkhorses.ops.export",
     "DarkHorsesError": "darkhorses.errors",
-    "load_settings": "darkhorses.config", "Progress": "darkhorses.ingest.controller",
+    "load_settings": "darkhorses.config", "Progress": "darkhorses.ingest.progress",
     "head_revision": "darkhorses.database", "inventory": "darkhorses.database",
-    "fetch_jobs": "darkhorses.pipeline", "FetchJob": "darkhorses.pipeline",
+    "fetch_jobs": "darkhorses.ingest.listing", "FetchJob": "darkhorses.ingest.listing",
     "health": "darkhorses.services", "require_healthy": "darkhorses.ops.health",
     "worker_schedule": "darkhorses.services", "run_worker": "darkhorses.services", "serve": "darkhorses.services",
     "simulate": "darkhorses.services", "SimulatorConfig": "darkhorses.simulator.config",

@@ -1,10 +1,11 @@
-"""Keep the cyclic garbage collector out of the fetch's bulk work.
+"""Keep the cyclic garbage collector out of bulk work in a process that does nothing else.
 
-Reading a Pro racecard page builds a hundred thousand models and rows, and writing a date
-binds as many parameter tuples; all of them live until the step is done. Every few hundred
-allocations the collector starts and traces those same live objects again, finding nothing:
-about a sixth of the time of reading a page. With it paused for the step, anything cyclic the
-step leaves behind is collected after it, as usual.
+Reading a Pro racecard page builds a hundred thousand models and rows (the fetch's page worker),
+and rendering one builds as many objects (the simulator); all of them live until the step is
+done. Every few hundred allocations the collector starts and traces those same live objects
+again, finding nothing: a third more of the worker's CPU (benchmarks/RESULTS.md). With it paused
+for the step, anything cyclic the step leaves behind is collected after it, as usual. The switch
+is process-wide, so it is for processes whose one job is the step, not for the fetch's own.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from darkhorses.racing_api.sync import SyncRacingApiClient
 from darkhorses.stats.populate import PopulateResult
 
 if TYPE_CHECKING:
-    from darkhorses.ingest.controller import Progress
+    from darkhorses.ingest.progress import Progress
 
 CORE = "core"
 """The populate category that is fetch's daily sync (the previous system's name for it)."""
@@ -53,23 +53,6 @@ class SyncFailed(DarkHorsesError):
             report.error or f"{len(report.failed)} units failed (`darkhorses fetch --retry-failed` retries them)")
         super().__init__(f"the daily sync before the statistics {report.status}: {detail}; run file {run_file}")
         self.report, self.run_file, self.exit_code = report, run_file, report.exit_code
-
-
-@dataclasses.dataclass(frozen=True)
-class FetchJob:
-    """One of fetch's jobs: the endpoint it reads, the tables it loads, the modes that run it."""
-
-    name: str
-    source: str
-    tables: tuple[str, ...]
-    modes: str
-
-
-def fetch_jobs() -> list[FetchJob]:
-    """Fetch's jobs in the order a run does them (``darkhorses fetch --list``); ``tables=`` of
-    :func:`fetch` takes a job's name or any of its tables."""
-    return [FetchJob(job, controller.SOURCES[job], tables, controller.MODES_LOADING[job])
-            for job, tables in controller.JOBS.items()]
 
 
 def fetch(

@@ -22,7 +22,10 @@ from sqlalchemy.engine import Engine
 from darkhorses.config import Settings, load_settings
 from darkhorses.db.schema import dh_locks, dh_runs, dh_work_units, ra_mst_horses, ra_mst_races, ra_mst_runners
 from darkhorses.errors import ConfigError
-from darkhorses.ingest.controller import FetchOptions, LogProgress, _duration, _resume_since, plan_units, run_fetch
+from darkhorses.ingest.controller import FetchOptions, run_fetch
+from darkhorses.ingest.planning import plan_units
+from darkhorses.ingest.progress import LogProgress, duration
+from darkhorses.ingest.runs import resume_since
 from darkhorses.ops.status import last_success
 from darkhorses.racing_api.errors import Unreachable
 from darkhorses.racing_api.limiter import RateLimiter, RateLimits
@@ -98,7 +101,7 @@ async def test_an_interrupted_fetch_is_recorded_as_interrupted_and_the_same_comm
     assert (run["status"], run["success"], run["interrupted_by"], run["units_left"]) == ("interrupted", False, name,
                                                                                          16 - done)
     later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=7)
-    assert _resume_since(engine, FetchOptions(**options), later) is None  # hours later, the command starts afresh
+    assert resume_since(engine, FetchOptions(**options), later) is None  # hours later, the command starts afresh
     assert _runs(engine) == [("manual", "interrupted", False)]
     assert _count(engine, dh_locks) == 0
     assert len(transport.paths) <= 10 + 4  # nothing new started after the signal (8 were in flight at most)
@@ -110,7 +113,7 @@ async def test_an_interrupted_fetch_is_recorded_as_interrupted_and_the_same_comm
     assert _count(engine, dh_work_units, dh_work_units.c.job.in_(("racecards", "results")),
                   dh_work_units.c.status == "done") == 16
     now = dt.datetime.now(dt.timezone.utc)
-    assert _resume_since(engine, FetchOptions(**options), now) is None  # after a complete run, the command starts afresh
+    assert resume_since(engine, FetchOptions(**options), now) is None  # after a complete run, the command starts afresh
 
 
 async def test_an_interrupted_daily_run_is_not_a_daily_success(engine: Engine, tmp_path: Path) -> None:
@@ -179,12 +182,12 @@ async def test_enrichment_can_be_skipped_capped_and_puts_upcoming_racecards_firs
     assert asked == upcoming  # the day's cards are complete first
     assert capped.units_done["horses"] == len(upcoming)
     assert (f"horse enrichment: {pending} profiles pending, {len(upcoming)} this run (--enrich-limit); "
-            f"about {_duration(len(upcoming) / 4.0)} at 4/s") in caplog.messages
+            f"about {duration(len(upcoming) / 4.0)} at 4/s") in caplog.messages
     assert f"{pending - len(upcoming)} horse profiles left for a later run (--enrich-limit {len(upcoming)})" in capped.notes
 
 
 def test_enrichment_estimates_read_plainly() -> None:
-    assert [_duration(s) for s in (12, 3858 / 5, 4 * 3600)] == ["under a minute", "13 min", "4.0 h"]
+    assert [duration(s) for s in (12, 3858 / 5, 4 * 3600)] == ["under a minute", "13 min", "4.0 h"]
 
 
 def _plan(**options: object) -> list[str]:

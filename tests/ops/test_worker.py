@@ -20,7 +20,8 @@ from sqlalchemy.engine import Engine
 from darkhorses.config import Settings, load_settings
 from darkhorses.db.schema import dh_locks
 from darkhorses.errors import DarkHorsesError
-from darkhorses.ingest.controller import FetchOptions, FetchReport, plan_units
+from darkhorses.ingest.controller import FetchOptions, FetchReport
+from darkhorses.ingest.planning import plan_units
 from darkhorses.db.locks import LockHeld
 from darkhorses.stats.populate import PopulateResult
 from darkhorses.ops.worker import LOCK_NAME, MISFIRE_GRACE, SCHEDULE, Worker, fire_times, upcoming

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, timedelta
 from urllib.parse import parse_qs
@@ -10,8 +11,7 @@ import httpx
 import pytest
 
 from darkhorses.racing_api import BadPayload, InvalidRequest, RacingApiClient
-from darkhorses.racing_api.models import Page, ResultsPage
-from darkhorses.racing_api.paging import collect_date_range, fits_skip_cap, spans
+from darkhorses.racing_api.paging import BodyPage, collect_date_range, fits_skip_cap, read_envelope, spans
 
 from .conftest import FakeApi
 
@@ -156,13 +156,38 @@ async def test_recursive_split_reads_every_item_once() -> None:
         days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
         items = [{"race_id": f"rac_{d}_{i}", "runners": []} for d in days for i in range(per_day)]
 
-        async def fetch(skip: int, limit: int) -> Page:
+        async def fetch(skip: int, limit: int) -> BodyPage:
             calls.append((start, end, skip))
-            return ResultsPage(results=items[skip : skip + limit], total=len(items), limit=limit, skip=skip)
+            body = {"results": items[skip : skip + limit], "total": len(items), "limit": limit, "skip": skip}
+            return read_envelope("/v1/results", "/v1/results", 200, json.dumps(body), "results", skip)
 
         return fetch
 
-    got = await collect_date_range(fetch_window, date(2025, 1, 1), date(2025, 1, 9), 10, 50, path="/v1/results")
-    ids = [r.race_id for r in got]
+    pages = await collect_date_range(fetch_window, date(2025, 1, 1), date(2025, 1, 9), 10, 50, path="/v1/results")
+    ids = [race["race_id"] for page in pages for race in json.loads(page.text)["results"]]
     assert len(ids) == 9 * per_day == len(set(ids))
     assert max(skip for _, _, skip in calls) <= 50
+
+
+async def test_page_methods_return_the_bodies_as_sent_with_their_envelopes(fake: FakeApi,
+                                                                          client: RacingApiClient) -> None:
+    everything = races("d", 150)
+    fake.add_handler("/v1/results", paged(everything))
+    pages = await client.results_pages(date(2025, 10, 7), date(2025, 10, 7))
+    assert [(p.endpoint, p.key, p.total, p.skip, p.count, p.whole) for p in pages] == [
+        ("/v1/results", "results", 150, 0, 100, False), ("/v1/results", "results", 150, 100, 50, False)]
+    assert [r["race_id"] for p in pages for r in json.loads(p.text)["results"]] == [r["race_id"] for r in everything]
+    assert client.requests["/v1/results"] == 2
+
+
+def test_an_envelope_without_total_or_items_is_refused_and_only_non_json_is_retried() -> None:
+    with pytest.raises(BadPayload, match="total: Field required") as missing:
+        read_envelope("/v1/results", "/v1/results", 200, '{"results": []}', "results", 0)
+    assert not missing.value.retryable and missing.value.raw == '{"results": []}'
+    with pytest.raises(BadPayload, match="results: Field required"):
+        read_envelope("/v1/results", "/v1/results", 200, '{"total": 0}', "results", 0)
+    with pytest.raises(BadPayload) as truncated:
+        read_envelope("/v1/results", "/v1/results", 200, '{"results": [', "results", 0)
+    assert truncated.value.retryable
+    empty = read_envelope("/v1/results", "/v1/results", 200, '{"results": null, "total": 0}', "results", 0)
+    assert (empty.count, empty.total, empty.whole) == (0, 0, True)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from darkhorses.db.schema import dh_locks, dh_runs
 from darkhorses.db.locks import LockHeld, lock_holder
-from darkhorses.ingest.controller import fetch_lock
+from darkhorses.ingest.fetchlock import fetch_lock
 
 
 def _now() -> dt.datetime:

@@ -1,4 +1,10 @@
-"""``darkhorses fetch``: plan a mode's work units, run them inside the rate limits, record it all.
+"""``darkhorses fetch``: run a command's work units inside the rate limits, and record it all.
+
+This module orchestrates: :mod:`~darkhorses.ingest.planning` says which units a command needs,
+the client fetches their pages, :mod:`~darkhorses.ingest.pages` reads them into rows, and each
+unit (or a date's racecard and results together) is written in one transaction;
+:mod:`~darkhorses.ingest.runs` keeps the run's record and :mod:`~darkhorses.ingest.fetchlock`
+keeps it the only fetch on the database.
 
 Modes (the flags follow the previous system's controller, which users know):
 
@@ -27,40 +33,37 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import os
 import signal
-import socket
 import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
-from sqlalchemy import insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from darkhorses.collector import collector_paused
 from darkhorses.config import Settings
 from darkhorses.db.engine import for_writing
-from darkhorses.db.locks import beat, database_lock, lock_holder
+from darkhorses.db.locks import beat, lock_holder
 from darkhorses.db.migrate import open_for_writing
-from darkhorses.db.schema import dh_quarantine, dh_runs, ra_metadata_tracking, ra_mst_regions
+from darkhorses.db.schema import dh_quarantine, ra_mst_regions
 from darkhorses.errors import ConfigError, DarkHorsesError
 from darkhorses.ingest import ledger
-from darkhorses.ingest.collection import record_tables
+from darkhorses.ingest.fetchlock import fetch_lock
 from darkhorses.ingest.horses import fetch_horse, pending_count, refresh_ages, unenriched
 from darkhorses.ingest.ledger import Unit
-from darkhorses.ingest.pages import PageReaders, page_readers
-from darkhorses.ingest.racecards import DAYS_AHEAD, FIRST_PRO_RACECARD, fetch_racecards
+from darkhorses.ingest.pages import PageReader, page_reader
+from darkhorses.ingest.planning import FetchOptions, always_refetched, enrich_limit, jobs_for, plan_units
+from darkhorses.ingest.progress import LogProgress, Progress, duration
+from darkhorses.ingest.racecards import fetch_racecards
 from darkhorses.ingest.reference import fetch_courses, fetch_regions
+from darkhorses.ingest.results import fetch_results
 from darkhorses.ingest.runfiles import write_run_file
-from darkhorses.ingest.results import HISTORY_START, RESULTS_WINDOW_DAYS, fetch_results
+from darkhorses.ingest.runs import STOP_REQUEST, FetchReport, finish_run, resume_since, start_run
 from darkhorses.ingest.transform import Batch
 from darkhorses.ingest.writer import write_batch
 from darkhorses.london import london_today
@@ -73,380 +76,24 @@ from darkhorses.racing_api.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
-MODES = ("backfill", "daily", "manual")
-BACKFILL_START = dt.date(2015, 1, 1)
-RESULTS_DAYS_BACK = 2
-"""Results of the last three days change (late results, amendments): always fetched again."""
-REFERENCE_MAX_AGE = dt.timedelta(days=30)
-TEST_DAYS = 7
-TEST_HORSES = 25
-PROGRESS_EVERY = 30.0
-"""Seconds between progress lines, at most, when not on a terminal."""
-SIGNAL_EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}
-"""The shell's codes for a process ended by these signals (128 + the signal number)."""
-STOP_REQUEST = "a stop request"
-"""What interrupted a run whose ``should_stop`` said so (the worker shutting down)."""
 FATAL = (AuthError, PlanError, Unreachable)
 """Failures no retry of a unit can fix: the run stops."""
-LOCK_STALE_AFTER = dt.timedelta(minutes=15)
-RESUME_LOOKBACK = 50
-"""Runs of a mode searched for the last one of the same command."""
-RESUME_WITHIN = dt.timedelta(hours=6)
-"""How recent an interrupted run must be for the same command to resume it rather than start afresh."""
 WORKER_MIN_DATE_UNITS = 8
 """Racecard and results units from which pages are read in a worker process (see
 :mod:`darkhorses.ingest.pages`); below it, starting the process costs more than it saves."""
 
-JOBS: dict[str, tuple[str, ...]] = {
-    "regions": ("ra_mst_regions",),
-    "courses": ("ra_mst_courses",),
-    "racecards": ("ra_mst_races", "ra_mst_runners", "ra_mst_bookmakers", "ra_runner_odds", "ra_runner_supplementary",
-                  "ra_mst_jockeys", "ra_mst_trainers", "ra_mst_owners", "ra_mst_sires", "ra_mst_dams",
-                  "ra_mst_damsires"),
-    "results": ("ra_mst_race_results", "ra_mst_races", "ra_mst_runners"),
-    "horses": ("ra_mst_horses", "ra_horse_pedigree"),
-}
-"""Each job and the tables it loads (``--tables`` accepts either)."""
-SOURCES = {
-    "regions": "/v1/courses/regions",
-    "courses": "/v1/courses",
-    "racecards": "/v1/racecards/pro (one call per date)",
-    "results": "/v1/results (one call per date per page)",
-    "horses": "/v1/horses/{id}/pro, else /standard (once per new horse)",
-}
-MODES_LOADING = {
-    "regions": "backfill, daily (monthly), manual",
-    "courses": "backfill, daily (monthly), manual",
-    "racecards": "backfill (from 2023-01-23), daily (today + N days), manual",
-    "results": "backfill, daily (last 3 days), manual",
-    "horses": "every mode (new horses only)",
-}
-
-
-@dataclass(frozen=True)
-class FetchOptions:
-    """What to fetch. Validated by :func:`plan_units`, which explains any refusal in one line."""
-
-    mode: str
-    tables: tuple[str, ...] = ()
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
-    days_back: int | None = None
-    racecard_days: int = 3
-    test: bool = False
-    retry_failed: bool = False
-    enrich: bool = True
-    """False (``--no-enrich``): no horse profiles this run; they stay pending for a later one."""
-    enrich_limit: int | None = None
-    """At most this many horse profiles this run (``--test``: 25); None: every pending horse."""
-    concurrency: int = 8
-    should_stop: Callable[[], bool] | None = field(default=None, compare=False)
-    """Asked before each unit; True (a SIGTERM to the worker) leaves the rest for the next run."""
-
-    @property
-    def recorded_mode(self) -> str:
-        """The mode in ``dh_runs`` and the run file: a retry is not the mode it was typed with."""
-        return "retry" if self.retry_failed else self.mode
-
-    def signature(self) -> dict[str, Any]:
-        """What makes two runs "the same command", for resuming an interrupted one."""
-        return {"tables": sorted(self.tables), "start_date": _iso(self.start_date), "end_date": _iso(self.end_date),
-                "days_back": self.days_back, "racecard_days": self.racecard_days, "test": self.test}
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
-@dataclass
-class FetchReport:
-    """What a run did; also written as the JSON run file."""
-
-    mode: str
-    started_at: dt.datetime
-    notes: list[str] = field(default_factory=list)
-    written: Counter[str] = field(default_factory=Counter)
-    api_calls: Counter[str] = field(default_factory=Counter)
-    api_429s: Counter[str] = field(default_factory=Counter)
-    api_retries: Counter[str] = field(default_factory=Counter)
-    units_done: Counter[str] = field(default_factory=Counter)
-    failed: list[dict[str, str]] = field(default_factory=list)
-    quarantined: int = 0
-    unparsed: Counter[str] = field(default_factory=Counter)
-    unknown_fields: Counter[str] = field(default_factory=Counter)
-    finished_at: dt.datetime | None = None
-    error: str | None = None
-    archive: str | None = None
-    stopped: int = 0
-    """Units not done because the run stopped early (a signal, a stop request, a dead API); the
-    ledger has them as not done."""
-    interrupted_by: str | None = None
-    """``SIGINT``, ``SIGTERM`` or :data:`STOP_REQUEST`."""
-    planned: int = 0
-    """Units this run set out to do (after skipping those done), enrichment included once listed."""
-    options: dict[str, Any] = field(default_factory=dict)
-    resume_since: dt.datetime | None = None
-    """When resuming: the start of the first interrupted run of this command; its done units are skipped."""
-
-    @property
-    def success(self) -> bool:
-        return self.error is None and not self.failed and not self.stopped and self.interrupted_by is None
-
-    @property
-    def status(self) -> str:
-        """``dh_runs.status``: succeeded, failed (an error or failed units) or interrupted."""
-        if self.interrupted_by is not None and self.error is None:
-            return "interrupted"
-        return "succeeded" if self.success else "failed"
-
-    @property
-    def units_left(self) -> int:
-        return self.stopped
-
-    @property
-    def exit_code(self) -> int:
-        """0 on success; 130 or 143 after SIGINT or SIGTERM, as the shell would say; else 1."""
-        if self.success:
-            return 0
-        return SIGNAL_EXIT_CODES.get(self.interrupted_by or "", 1) if self.status == "interrupted" else 1
-
-    def stopped_line(self) -> str:
-        """One line for an interrupted run: what was done, what is left, how to resume."""
-        done = sum(self.units_done.values())
-        total = done + len(self.failed) + self.stopped
-        jobs = ", ".join(f"{job} {count}" for job, count in sorted(self.units_done.items()) if count)
-        failed = f", {len(self.failed)} failed" if self.failed else ""
-        return (f"interrupted by {self.interrupted_by}: {done} of {total} units done"
-                f"{f' ({jobs})' if jobs else ''}{failed}, {self.stopped} left; run the same command again to resume")
-
-    def to_json(self) -> dict[str, Any]:
-        finished = self.finished_at or dt.datetime.now(dt.timezone.utc)
-        return {
-            "mode": self.mode,
-            "status": self.status,
-            "success": self.success,
-            "started_at": self.started_at.isoformat(timespec="seconds"),
-            "finished_at": finished.isoformat(timespec="seconds"),
-            "duration_seconds": round((finished - self.started_at).total_seconds(), 3),
-            "notes": self.notes,
-            "tables": dict(sorted(self.written.items())),
-            "api_calls": dict(sorted(self.api_calls.items())),
-            "api_429s": dict(sorted(self.api_429s.items())),
-            "api_retries": dict(sorted(self.api_retries.items())),
-            "units_done": dict(sorted(self.units_done.items())),
-            "failed_units": self.failed,
-            "quarantined_records": self.quarantined,
-            "unparsed_values": dict(sorted(self.unparsed.items())),
-            "unknown_fields": dict(sorted(self.unknown_fields.items())),
-            "archive": self.archive,
-            "stopped_units": self.stopped,
-            "units_left": self.units_left,
-            "interrupted_by": self.interrupted_by,
-            "options": self.options,
-            "resume_since": self.resume_since.isoformat() if self.resume_since else None,
-            "error": self.error,
-        }
-
-
-def _days(start: dt.date, end: dt.date) -> list[dt.date]:
-    return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
-
-
-def jobs_for(tables: tuple[str, ...]) -> list[str]:
-    """Map ``--tables`` (job names or ``ra_*`` table names) to jobs, refusing unknown names."""
-    jobs: list[str] = []
-    for name in tables:
-        matches = [job for job, loaded in JOBS.items() if name == job or name in loaded]
-        if not matches:
-            known = ", ".join([*JOBS, *sorted({t for loaded in JOBS.values() for t in loaded})])
-            raise ConfigError(f"unknown table {name!r}; choose from {known}")
-        jobs.extend(job for job in matches if job not in jobs)
-    return jobs
-
-
-def _results_start(settings: Settings, today: dt.date) -> dt.date:
-    return HISTORY_START if settings.racing_api_history_addon else today - dt.timedelta(days=RESULTS_WINDOW_DAYS)
-
-
-def plan_units(options: FetchOptions, settings: Settings, today: dt.date) -> tuple[list[Unit], list[str]]:
-    """The units a mode needs before enrichment, plus plain notes on what it will not fetch."""
-    if options.mode not in MODES:
-        raise ConfigError(f"unknown mode {options.mode!r}; choose from {', '.join(MODES)}")
-    if options.days_back is not None and options.days_back < 0:
-        raise ConfigError(f"--days-back must be 0 or more, not {options.days_back}")
-    if not 0 <= options.racecard_days <= DAYS_AHEAD:
-        raise ConfigError(f"racecards can be fetched at most {DAYS_AHEAD} days ahead, not {options.racecard_days}")
-    notes: list[str] = []
-    if options.mode == "daily":
-        _refuse_date_flags(options)
-        ahead = 0 if options.test else options.racecard_days
-        racecard_days = _days(today, today + dt.timedelta(days=ahead))
-        result_days = _days(today - dt.timedelta(days=RESULTS_DAYS_BACK), today)
-        jobs = ["regions", "courses", "racecards", "results"]
-    else:
-        start, end = _date_range(options, today)
-        jobs = jobs_for(options.tables) if options.tables else ["regions", "courses", "racecards", "results"]
-        skipped: dict[str, str] = {}
-        racecard_days = _racecard_days(start, end, options.mode, today, skipped)
-        result_days = _result_days(start, end, settings, today, skipped)
-        _refuse_nothing_to_fetch(options, jobs, {"racecards": racecard_days, "results": result_days}, skipped)
-        notes += [f"{reason}: skipped" for job, reason in skipped.items() if job in jobs]
-    if not settings.plan_includes("pro") and "racecards" in jobs:
-        notes.append(f"your plan ({settings.racing_api_plan}) does not include Pro racecards: skipped")
-        jobs.remove("racecards")
-    if not settings.plan_includes("standard") and "results" in jobs:
-        notes.append(f"your plan ({settings.racing_api_plan}) does not include results: skipped")
-        jobs.remove("results")
-    units = [Unit(job, "all") for job in ("regions", "courses") if job in jobs]
-    units += [Unit("racecards", day.isoformat()) for day in racecard_days if "racecards" in jobs]
-    units += [Unit("results", day.isoformat()) for day in result_days if "results" in jobs]
-    return units, notes
-
-
-def _refuse_date_flags(options: FetchOptions) -> None:
-    """Daily mode picks its own dates: a date flag given with it would be silently ignored."""
-    for flag, value in (("--days-back", options.days_back), ("--start-date", options.start_date),
-                        ("--end-date", options.end_date)):
-        if value is not None:
-            raise ConfigError(f"{flag} is for --mode manual or backfill; daily fetches racecards for today + "
-                              f"--racecard-days and results for the last {RESULTS_DAYS_BACK + 1} days")
-
-
-def _refuse_nothing_to_fetch(options: FetchOptions, jobs: list[str], days: dict[str, list[dt.date]],
-                             skipped: dict[str, str]) -> None:
-    """A dated job that was asked for by name, or every dated job of the run, with no date left
-    that can exist: refuse rather than "succeed" having done nothing."""
-    dated = [job for job in ("racecards", "results") if job in jobs]
-    empty = [job for job in dated if not days[job]]
-    named = [job for job in empty if options.tables and job in jobs_for(options.tables) and job in skipped]
-    if not named and (not dated or empty != dated):
-        return
-    reasons = [skipped[job] for job in (named or empty) if job in skipped]
-    if reasons:
-        raise ConfigError("nothing to fetch: " + "; ".join(reasons))
-
-
-def _date_range(options: FetchOptions, today: dt.date) -> tuple[dt.date, dt.date]:
-    end = options.end_date or today
-    if options.days_back is not None:
-        if options.start_date is not None:
-            raise ConfigError("give either --start-date or --days-back, not both")
-        start = end - dt.timedelta(days=options.days_back)
-    elif options.start_date is not None:
-        start = options.start_date
-    elif options.mode == "backfill":
-        start = BACKFILL_START
-    elif options.test:
-        start = end - dt.timedelta(days=TEST_DAYS - 1)
-    else:
-        raise ConfigError("manual mode needs --start-date or --days-back (or --test: the last 7 days)")
-    if start > end:
-        raise ConfigError(f"--start-date {start} is after --end-date {end}")
-    if end > today + dt.timedelta(days=DAYS_AHEAD):
-        raise ConfigError(f"--end-date {end} is beyond the API's window (racecards up to {DAYS_AHEAD} days ahead)")
-    if options.test:
-        start = max(start, end - dt.timedelta(days=TEST_DAYS - 1))
-    return start, end
-
-
-def _racecard_days(start: dt.date, end: dt.date, mode: str, today: dt.date,
-                   skipped: dict[str, str]) -> list[dt.date]:
-    """The racecard dates of a range; why any were left out goes to ``skipped["racecards"]``."""
-    last = end if mode == "manual" else min(end, today)
-    first = max(start, FIRST_PRO_RACECARD)
-    if start < FIRST_PRO_RACECARD:
-        skipped["racecards"] = f"Pro racecards before {FIRST_PRO_RACECARD} do not exist"
-    return _days(first, last) if first <= last else []
-
-
-def _result_days(start: dt.date, end: dt.date, settings: Settings, today: dt.date,
-                 skipped: dict[str, str]) -> list[dt.date]:
-    """The results dates of a range; why any were left out goes to ``skipped["results"]``."""
-    floor = _results_start(settings, today)
-    first, last = max(start, floor), min(end, today)
-    reasons = []
-    if start < floor:
-        reason = "" if settings.racing_api_history_addon else " without the history add-on (RACING_API_HISTORY_ADDON)"
-        reasons.append(f"results before {floor} are not available{reason}")
-    if end > today:
-        reasons.append(f"results after today ({today}) do not exist yet")
-    if reasons:
-        skipped["results"] = "; ".join(reasons)
-    return _days(first, last) if first <= last else []
-
-
-def _always_refetched(unit: Unit, options: FetchOptions, today: dt.date, engine: Engine) -> bool:
-    """Units fetched even when done: manual mode fetches exactly what it is asked for; recent
-    dates still change; stale reference data is refreshed. Backfill resumes past everything else."""
-    if options.mode == "manual":
-        return True
-    if unit.job in ("racecards", "results"):
-        return dt.date.fromisoformat(unit.key) >= today - dt.timedelta(days=RESULTS_DAYS_BACK)
-    return options.mode == "daily" and _reference_age(engine, unit.job) > REFERENCE_MAX_AGE
-
-
-def _reference_age(engine: Engine, job: str) -> dt.timedelta:
-    query = select(ra_metadata_tracking.c.last_updated).where(ra_metadata_tracking.c.table_name == JOBS[job][0])
-    with engine.connect() as connection:
-        updated = connection.scalar(query)
-    return dt.timedelta.max if updated is None else dt.datetime.now(dt.timezone.utc) - updated
-
 
 # --------------------------------------------------------------------------- the run
-
-
-def _mark_interrupted(connection: Connection, host: str, pid: str, now: dt.datetime) -> None:
-    """A killed fetch never finished its run row: say so, so status and health tell the truth."""
-    connection.execute(
-        update(dh_runs)
-        .where(dh_runs.c.status == "running", dh_runs.c.host == host, dh_runs.c.pid == int(pid))
-        .values(status="interrupted", success=False, finished_at=now, error="the process ended before the run finished")
-    )
-
-
-def fetch_lock(engine: Engine, holder: str) -> AbstractContextManager[None]:
-    """One fetch per database (see :mod:`darkhorses.db.locks`)."""
-    return database_lock(engine, "fetch", holder, stale_after=LOCK_STALE_AFTER, on_take_over=_mark_interrupted)
-
-
-class Progress(Protocol):
-    """Where a run reports progress: a Rich bar on a terminal, log lines elsewhere."""
-
-    def add(self, job: str, total: int) -> None: ...
-
-    def advance(self, job: str) -> None: ...
-
-
-class LogProgress:
-    """Progress as log lines (for cron and containers): every tenth of a job, at its end, and at
-    least every :data:`PROGRESS_EVERY` while units land (a long enrichment's tenth can take an hour)."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._totals: dict[str, int] = {}
-        self._done: Counter[str] = Counter()
-        self._clock = clock
-        self._last = clock()
-
-    def add(self, job: str, total: int) -> None:
-        self._totals[job] = self._totals.get(job, 0) + total
-
-    def advance(self, job: str) -> None:
-        self._done[job] += 1
-        done, total = self._done[job], self._totals[job]
-        now = self._clock()
-        if done == total or done % max(1, total // 10) == 0 or now - self._last >= PROGRESS_EVERY:
-            self._last = now
-            log.info("%s: %d/%d units", job, done, total)
 
 
 class _Run:
     """One fetch run: executes units, keeps the report, writes the ledger."""
 
     def __init__(self, engine: Engine, api: RacingApiClient, settings: Settings, options: FetchOptions,
-                 report: FetchReport, run_id: int, holder: str, progress: Progress, readers: PageReaders) -> None:
+                 report: FetchReport, run_id: int, holder: str, progress: Progress, reader: PageReader) -> None:
         self.engine, self.api, self.settings, self.options = engine, api, settings, options
         self.report, self.run_id, self.holder, self.progress = report, run_id, holder, progress
-        self.readers = readers
+        self.reader = reader
         self._writing = asyncio.Lock()
         self._fetching: set[asyncio.Future[Batch]] = set()
         self.fatal: RacingApiError | None = None
@@ -526,6 +173,7 @@ class _Run:
             self.report.units_done[unit.job] += 1
             self.report.quarantined += len(batch.quarantined)
             self.report.unparsed.update(batch.unparsed)
+            self.report.unknown_fields.update(batch.unknown_fields)
             log.debug("unit %s: %d rows", unit, batch.row_count())
 
     def _fatal(self, error: RacingApiError) -> None:
@@ -542,7 +190,6 @@ class _Run:
         ledger.mark_failed(self.engine, unit, self.run_id, reason, started)
         self.report.failed.append({"job": unit.job, "key": unit.key, "reason": reason})
 
-    @collector_paused
     def _write(self, fetched: list[tuple[Unit, Batch]], started: dt.datetime) -> Counter[str]:
         """Units' rows, quarantined records and ledger entries in one transaction. Runs in a
         thread, one write at a time, so that the event loop keeps starting requests meanwhile."""
@@ -571,9 +218,9 @@ class _Run:
         if unit.job == "courses":
             return lambda: fetch_courses(self.api, regions)
         if unit.job == "racecards":
-            return lambda: fetch_racecards(self.api, dt.date.fromisoformat(unit.key), regions, self.readers)
+            return lambda: fetch_racecards(self.api, dt.date.fromisoformat(unit.key), regions, self.reader)
         if unit.job == "results":
-            return lambda: fetch_results(self.api, dt.date.fromisoformat(unit.key), regions, self.readers)
+            return lambda: fetch_results(self.api, dt.date.fromisoformat(unit.key), regions, self.reader)
         return lambda: fetch_horse(self.api, unit.key, self.settings)
 
     async def run_all(self, units: list[Unit]) -> None:
@@ -598,46 +245,6 @@ class _Run:
         await asyncio.gather(*(one(chain) for chain in chains))
         if self.fatal is not None:
             raise self.fatal
-
-
-def _resume_since(engine: Engine, options: FetchOptions, now: dt.datetime) -> dt.datetime | None:
-    """When this command's last run stopped early (and started less than :data:`RESUME_WITHIN`
-    before ``now``): the start of the first run of that streak, from which every done unit need
-    not be fetched again. None: start afresh (an older run's recent dates have changed since)."""
-    signature = options.signature()
-    query = (select(dh_runs.c.started_at, dh_runs.c.summary)
-             .where(dh_runs.c.command == "fetch", dh_runs.c.mode == options.recorded_mode,
-                    dh_runs.c.status != "running")
-             .order_by(dh_runs.c.id.desc()).limit(RESUME_LOOKBACK))
-    with engine.connect() as connection:
-        for started, summary in connection.execute(query):
-            if (summary or {}).get("options") != signature:
-                continue
-            if not summary.get("units_left"):
-                return None
-            since = dt.datetime.fromisoformat(summary["resume_since"]) if summary.get("resume_since") else started
-            return since if now - since < RESUME_WITHIN else None
-    return None
-
-
-def _start_run(engine: Engine, mode: str, started: dt.datetime) -> int:
-    with engine.begin() as connection:
-        return connection.execute(
-            insert(dh_runs).values(command="fetch", mode=mode, status="running", started_at=started, pid=os.getpid(),
-                                   host=socket.gethostname()).returning(dh_runs.c.id)
-        ).scalar_one()
-
-
-def _finish_run(engine: Engine, run_id: int, report: FetchReport) -> None:
-    now = dt.datetime.now(dt.timezone.utc)
-    with engine.begin() as connection:
-        connection.execute(
-            update(dh_runs).where(dh_runs.c.id == run_id).values(
-                status=report.status, success=report.success, finished_at=now,
-                summary=report.to_json(), error=report.error)
-        )
-        record_tables(connection, run_id=run_id, mode=report.mode, written=report.written, success=report.success,
-                      error=report.error, now=now)
 
 
 async def run_fetch(
@@ -666,16 +273,16 @@ async def run_fetch(
         log.warning(note)
     holder = lock_holder()
     with _signals_stop(report) as on_signal, fetch_lock(engine, holder):
-        report.resume_since = _resume_since(engine, options, report.started_at)
-        run_id = _start_run(engine, report.mode, report.started_at)
+        report.resume_since = resume_since(engine, options, report.started_at)
+        run_id = start_run(engine, report.mode, report.started_at)
         try:
             archive = RawArchive.from_settings(settings)
             dated = sum(unit.job in ("racecards", "results") for unit in units)
             async with RacingApiClient.from_settings(settings, transport=transport, limiter=limiter, retry=retry,
                                                      archive=archive) as api:
-                with page_readers(in_worker=dated >= WORKER_MIN_DATE_UNITS) as readers:
+                with page_reader(in_worker=dated >= WORKER_MIN_DATE_UNITS) as reader:
                     run = _Run(engine, api, settings, options, report, run_id, holder, progress or LogProgress(),
-                               readers)
+                               reader)
                     on_signal.append(run.interrupt)
                     try:
                         await _check_regions(api, engine, settings.regions)
@@ -696,7 +303,7 @@ async def run_fetch(
                 report.stopped = max(report.stopped,
                                      report.planned - sum(report.units_done.values()) - len(report.failed))
             report.finished_at = dt.datetime.now(dt.timezone.utc)
-            _finish_run(engine, run_id, report)
+            finish_run(engine, run_id, report)
             path = write_run_file(settings, report.mode, report.started_at, report.to_json())
             alerts.after_fetch(settings, engine, report, raised=sys.exc_info()[1])
     return report, path
@@ -765,7 +372,7 @@ async def _execute(run: _Run, engine: Engine, units: list[Unit], options: FetchO
             log.info("resuming the run of %s: %d units it already did are skipped", f"{since:%Y-%m-%d %H:%M} UTC",
                      skipped)
         units = [u for u in units if u.key not in resumed[u.job]
-                 and (u.key not in done[u.job] or _always_refetched(u, options, today, engine))]
+                 and (u.key not in done[u.job] or always_refetched(u, options, today, engine))]
     run.report.planned = len(units)
     reference = [u for u in units if u.job in ("regions", "courses")]
     for unit in reference:
@@ -786,7 +393,7 @@ async def _execute(run: _Run, engine: Engine, units: list[Unit], options: FetchO
         if run.stopping():  # the enrichment this run would have done is left for the next
             with engine.connect() as connection:
                 pending = pending_count(connection) if options.enrich else 0
-            limit = _enrich_limit(options)[0]
+            limit = enrich_limit(options)[0]
             run.report.stopped += pending if limit is None else min(pending, limit)
         else:
             await _enrich(run, engine, options, today, asked={u.key for u in retried})
@@ -805,7 +412,7 @@ async def _enrich(run: _Run, engine: Engine, options: FetchOptions, today: dt.da
 def _horses_to_enrich(run: _Run, engine: Engine, options: FetchOptions, today: dt.date) -> list[str]:
     """The horses this run enriches, horses of today's and later cards first, after saying up front
     how many profiles are pending and how long they take at the configured rate."""
-    limit, why = _enrich_limit(options)
+    limit, why = enrich_limit(options)
     with engine.connect() as connection:
         pending = pending_count(connection)
         horses = unenriched(connection, limit, upcoming_from=today) if limit != 0 else []
@@ -819,28 +426,10 @@ def _horses_to_enrich(run: _Run, engine: Engine, options: FetchOptions, today: d
     rate = min(settings.rate_limit_default, settings.rate_limit_global, settings.rate_limit_per_10s / 10)
     this_run = f", {len(horses)} this run ({why})" if len(horses) < pending else ""
     log.info("horse enrichment: %d profiles pending%s; about %s at %g/s", pending, this_run,
-             _duration(len(horses) / rate), rate)
+             duration(len(horses) / rate), rate)
     if len(horses) < pending:
         run.report.notes.append(f"{pending - len(horses)} horse profiles left for a later run ({why} {limit})")
     return horses
-
-
-def _enrich_limit(options: FetchOptions) -> tuple[int | None, str]:
-    """At most how many horses this run enriches (None: all pending), and the flag that says so."""
-    if not options.enrich:
-        return 0, "--no-enrich"
-    if options.enrich_limit is None and options.test:
-        return TEST_HORSES, "--test"
-    return options.enrich_limit, "--enrich-limit"
-
-
-def _duration(seconds: float) -> str:
-    """A rough duration for an estimate: "under a minute", "14 min", "2.5 h"."""
-    if seconds < 60:
-        return "under a minute"
-    if seconds < 2 * 3600:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def fetch(settings: Settings, options: FetchOptions, **kwargs: Any) -> tuple[FetchReport, Path]:

@@ -4,7 +4,7 @@ A Pro racecard day for GB and Ireland is about 2.5 MB of JSON: ~500 runners and 
 bookmaker prices. Validating it and turning it into rows costs more CPU than the 0.5 s the 2/s
 racecard limit leaves between two calls, and while the event loop is busy no request can start
 on time: every late start is lost for good, since the limiter never bursts to catch up. So a
-backfill reads pages in a worker process (:class:`PageReaders` with an executor): the event loop
+backfill reads pages in a worker process (:class:`PageReader` with an executor): the event loop
 only sends requests and hands the body over, and the worker sends back the rows, which pickle
 far more cheaply than the models they came from. Reading is pure (see :mod:`transform`), so where
 it runs changes nothing in what is stored.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import multiprocessing
 import os
 import pickle
@@ -24,84 +25,125 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
 
 from darkhorses.collector import collector_paused
-from darkhorses.ingest.transform import Batch, racecard_rows, result_rows
-from darkhorses.racing_api.client import BodyReader
-from darkhorses.racing_api.models import RacecardsPage, ResultsPage, parse_body, unknown_fields
+from darkhorses.ingest.transform import Batch, Quarantined, racecard_rows, result_rows
+from darkhorses.racing_api.errors import BadPayload
+from darkhorses.racing_api.models import (
+    ApiModel,
+    Racecard,
+    RacecardsPage,
+    Result,
+    ResultsPage,
+    parse_body,
+    unknown_fields,
+)
+from darkhorses.racing_api.paging import BodyPage
+
+READS: dict[str, tuple[type[RacecardsPage | ResultsPage], type[ApiModel], Callable[[Any], Batch]]] = {
+    "racecards": (RacecardsPage, Racecard, racecard_rows),
+    "results": (ResultsPage, Result, result_rows),
+}
+"""By a page's item list: the page model, the item model and the item's rows."""
 
 
-@dataclass
-class PageRows:
-    """A page read into rows: one :class:`Batch` per race, and the size of the whole match set
-    (what paging needs)."""
+def page_rows(page: BodyPage) -> Batch:
+    """A racecards or results page → the rows of all its races, with the keys the models did not know.
 
-    total: int
-    items: list[Batch]
+    A page refused as a whole (one malformed record fails the whole validation) is read record by
+    record when it holds its whole match set: the valid records load and each invalid one is
+    quarantined with the reason and its raw JSON, rather than losing the page's other races.
+    Otherwise the :class:`BadPayload` stands and the unit fails loudly.
+    """
+    shape, _, rows = READS[page.key]
+    try:
+        parsed = parse_body(shape, page.text, path=page.path, status=page.status)
+    except BadPayload as error:
+        return _salvaged(page, error)
+    batch = Batch()
+    for item in parsed.items:
+        batch.extend(rows(item))
+    batch.unknown_fields = _at(page, unknown_fields(parsed))
+    return batch
 
 
-PageParser = Callable[[str, str, int], tuple[PageRows, Counter[str]]]
+def _salvaged(page: BodyPage, error: BadPayload) -> Batch:
+    try:
+        items = json.loads(page.text)[page.key]
+    except (ValueError, KeyError, TypeError):
+        raise error from None
+    if not page.whole or not isinstance(items, list):
+        raise error
+    _, model, rows = READS[page.key]
+    batch = Batch()
+    valid = []
+    for index, item in enumerate(items):
+        try:
+            valid.append(model.model_validate(item))
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(part) for part in problem["loc"]) or "record"
+            batch.quarantined.append(Quarantined(record_key=_record_key(item, index),
+                                                 reason=f"{page.path}: {page.key}[{index}].{where}: {problem['msg']}",
+                                                 raw=json.dumps(item, sort_keys=True)))
+    if not batch.quarantined:  # then the envelope itself is wrong, not a record
+        raise error
+    for record in valid:
+        batch.extend(rows(record))
+    batch.unknown_fields = _at(page, unknown_fields(valid, page.key))
+    return batch
+
+
+def _record_key(item: Any, index: int) -> str:
+    if isinstance(item, dict) and isinstance(item.get("race_id"), str):
+        return item["race_id"]
+    return f"item {index}"
+
+
+def _at(page: BodyPage, unknown: Counter[str]) -> Counter[str]:
+    return Counter({f"{page.endpoint} {path}": count for path, count in unknown.items()})
 
 
 @collector_paused
-def racecard_page_rows(text: str, path: str, status: int) -> tuple[PageRows, Counter[str]]:
-    """A ``/v1/racecards/pro`` page body → rows per race, and the fields the models did not know."""
-    page = parse_body(RacecardsPage, text, path=path, status=status)
-    return PageRows(page.total, [racecard_rows(card) for card in page.racecards]), unknown_fields(page)
+def _pickled(page: BodyPage) -> bytes:
+    """In the worker: the page's rows, pickled. The collector is paused while they are built: it
+    would trace the same hundred thousand live objects again and again, finding nothing (a third
+    more worker CPU without the pause). The worker does nothing else, so the switch, process-wide,
+    holds up no other work; in the fetch's own process it measured no gain and is not used."""
+    return pickle.dumps(page_rows(page), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-@collector_paused
-def result_page_rows(text: str, path: str, status: int) -> tuple[PageRows, Counter[str]]:
-    """A ``/v1/results`` page body → rows per race, and the fields the models did not know."""
-    page = parse_body(ResultsPage, text, path=path, status=status)
-    return PageRows(page.total, [result_rows(result) for result in page.results]), unknown_fields(page)
-
-
-def _pickled(parser: PageParser, text: str, path: str, status: int) -> bytes:
-    """In the worker: the page's rows, pickled here so that they are unpickled by
-    :func:`_unpickled` rather than by the pool's result thread, whose collections we cannot pause."""
-    return pickle.dumps(parser(text, path, status), protocol=pickle.HIGHEST_PROTOCOL)
-
-
-@collector_paused
-def _unpickled(pickled: bytes) -> tuple[PageRows, Counter[str]]:
-    """Rows from the worker, rebuilt off the event loop (a racecard day's take about 10 ms) and
-    without the collector tracing them as they are built."""
-    rows: tuple[PageRows, Counter[str]] = pickle.loads(pickled)
+def _unpickled(pickled: bytes) -> Batch:
+    """Rows from the worker, rebuilt off the event loop (a racecard day's take about 10 ms)."""
+    rows: Batch = pickle.loads(pickled)
     return rows
 
 
-class PageReaders:
-    """Body readers for the client that build rows in ``executor`` (a worker process), or in the
-    event loop when there is none (small runs, where starting a process costs more than it saves)."""
+class PageReader:
+    """Reads pages into rows in ``executor`` (a worker process), or in the event loop when there
+    is none (small runs, where starting a process costs more than it saves)."""
 
     def __init__(self, executor: Executor | None = None) -> None:
         self.executor = executor
 
-    def _reader(self, parser: PageParser) -> BodyReader[PageRows]:
-        async def read(text: str, path: str, status: int) -> tuple[PageRows, Counter[str]]:
+    async def rows(self, pages: list[BodyPage]) -> Batch:
+        """The rows of every page of one unit, in page order."""
+        batch = Batch()
+        for page in pages:
             if self.executor is None:
-                return parser(text, path, status)
-            pickled = await asyncio.get_running_loop().run_in_executor(
-                self.executor, _pickled, parser, text, path, status
-            )
-            return await asyncio.to_thread(_unpickled, pickled)
-
-        return read
-
-    @property
-    def racecards(self) -> BodyReader[PageRows]:
-        return self._reader(racecard_page_rows)
-
-    @property
-    def results(self) -> BodyReader[PageRows]:
-        return self._reader(result_page_rows)
+                batch.extend(page_rows(page))
+                continue
+            pickled = await asyncio.get_running_loop().run_in_executor(self.executor, _pickled, page)
+            batch.extend(await asyncio.to_thread(_unpickled, pickled))
+        return batch
 
 
 @contextmanager
-def page_readers(*, in_worker: bool) -> Iterator[PageReaders]:
-    """Page readers for a run: in one worker process when ``in_worker`` (a run big enough to repay
+def page_reader(*, in_worker: bool) -> Iterator[PageReader]:
+    """The page reader for a run: in one worker process when ``in_worker`` (a run big enough to repay
     its start). One is enough: the event loop and the API (or the simulator) need the other cores.
 
     The worker is forked, so it needs no fresh imports and no ``__main__`` guard in the caller's
@@ -110,12 +152,12 @@ def page_readers(*, in_worker: bool) -> Iterator[PageReaders]:
     the event loop.
     """
     if not in_worker or "fork" not in multiprocessing.get_all_start_methods():
-        yield PageReaders()
+        yield PageReader()
         return
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
                              initializer=_start_worker, initargs=(os.getpid(),)) as executor:
         executor.submit(os.getpid).result()
-        yield PageReaders(executor)
+        yield PageReader(executor)
 
 
 PARENT_CHECK_SECONDS = 1.0

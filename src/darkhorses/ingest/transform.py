@@ -77,6 +77,8 @@ class Batch:
     quarantined: list[Quarantined] = field(default_factory=list)
     unparsed: Counter[str] = field(default_factory=Counter)
     """Values the API sent that no parser could read, by field: stored as NULL, reported."""
+    unknown_fields: Counter[str] = field(default_factory=Counter)
+    """Keys the models did not know, as ``"<endpoint> <field path>"``: not stored, reported."""
 
     def extend(self, other: Batch) -> Batch:
         for table, rows in other.upserts.items():
@@ -91,6 +93,7 @@ class Batch:
         self.supplementary.extend(other.supplementary)
         self.quarantined.extend(other.quarantined)
         self.unparsed.update(other.unparsed)
+        self.unknown_fields.update(other.unknown_fields)
         return self
 
     def row_count(self) -> int:

@@ -1,8 +1,13 @@
 """The Racing API client: the only code in DarkHorses that talks HTTP to The Racing API.
 
-Every call goes through one path (:meth:`RacingApiClient._call`): wait for the shared rate
-limiter, send, archive the body, map the status to a typed error or retry it, then validate the
-body into a model. Methods use the API's real parameter names, which differ between racecards
+Every call goes through one path (:meth:`RacingApiClient._read_call`): wait for the shared rate
+limiter, send, archive the body, map the status to a typed error or retry it, then read the body:
+into a model for the typed methods, or only its envelope for the page methods
+(:meth:`RacingApiClient.racecards_pro_pages`, :meth:`RacingApiClient.results_pages`), which
+return the pages as sent so that a caller wanting table rows reads them where it likes. Nothing
+is called back: data flows from the client to its caller only.
+
+Methods use the API's real parameter names, which differ between racecards
 (``date``, ``region_codes``, ``course_ids``) and results (``start_date``, ``end_date``,
 ``region``, ``course``); arrays go out as repeated keys. Because the API silently ignores unknown
 parameters, the optional results filters are checked against the names it knows.
@@ -59,7 +64,7 @@ from darkhorses.racing_api.models import (
     parse_body,
     unknown_fields,
 )
-from darkhorses.racing_api.paging import FetchPage, PageLike, collect_capped, collect_date_range
+from darkhorses.racing_api.paging import BodyPage, FetchPage, collect_capped, collect_date_range, read_envelope
 from darkhorses.racing_api.redact import Redactor
 from darkhorses.racing_api.retry import RetryPolicy, retry_after_seconds
 
@@ -80,25 +85,7 @@ RESULT_FILTERS = frozenset(
 Params = list[tuple[str, str]]
 FilterValue = str | int | Sequence[str]
 M = TypeVar("M")
-T = TypeVar("T")
-
-BodyReader = Callable[[str, str, int], Awaitable[tuple[M, Counter[str]]]]
-"""Turns a 2xx body into a value: ``(text, path, status) -> (value, unknown fields by path)``.
-
-Raises :class:`BadPayload` for a body that does not fit. The client's own methods validate models
-in the event loop (:func:`model_reader`); :meth:`RacingApiClient.read_racecards_pro` and
-:meth:`RacingApiClient.read_results` take any reader, so a caller that only wants table rows can
-build them from the text elsewhere (another process) while requests go on."""
-
-
-def model_reader(shape: type[M] | Any) -> BodyReader[M]:
-    """The reader that validates a body into ``shape`` (a model or e.g. ``list[Region]``)."""
-
-    async def read(text: str, path: str, status: int) -> tuple[M, Counter[str]]:
-        body: M = parse_body(shape, text, path=path, status=status)
-        return body, unknown_fields(body)
-
-    return read
+V = TypeVar("V")
 
 
 def query(**values: Any) -> Params:
@@ -232,25 +219,24 @@ class RacingApiClient:
         course_ids: Sequence[str] | None = None,
     ) -> list[Racecard]:
         """``GET /v1/racecards/pro`` for one date, every page (500 races a page)."""
-        return await self.read_racecards_pro(model_reader(RacecardsPage), date, region_codes=region_codes,
-                                             course_ids=course_ids)
+        pages = await self.racecards_pro_pages(date, region_codes=region_codes, course_ids=course_ids)
+        return [card for page in pages for card in self._page_models(RacecardsPage, page).racecards]
 
-    async def read_racecards_pro(
+    async def racecards_pro_pages(
         self,
-        read: BodyReader[PageLike[T]],
         date: date,
         *,
         region_codes: Sequence[str] | None = None,
         course_ids: Sequence[str] | None = None,
-    ) -> list[T]:
-        """:meth:`racecards_pro` with each page's body turned into items by ``read`` instead of models."""
+    ) -> list[BodyPage]:
+        """:meth:`racecards_pro` as the pages the API sent, their items unread."""
         endpoint = ep.RACECARDS_PRO
 
-        async def fetch(skip: int, limit: int) -> PageLike[T]:
+        async def fetch(skip: int, limit: int) -> BodyPage:
             params = query(
                 date=date, region_codes=_seq(region_codes), course_ids=_seq(course_ids), limit=limit, skip=skip
             )
-            return await self._read_call(read, endpoint, params)
+            return await self._page(endpoint, "racecards", params, skip)
 
         assert endpoint.limit_max and endpoint.skip_max
         return await collect_capped(fetch, endpoint.limit_max, endpoint.skip_max, path=endpoint.template)
@@ -276,21 +262,20 @@ class RacingApiClient:
         ``going``, ``race_class``, ``min_distance_y``, ``max_distance_y``, ``age_band``,
         ``sex_restriction``.
         """
-        return await self.read_results(model_reader(ResultsPage), start_date, end_date, region=region, course=course,
-                                       **filters)
+        pages = await self.results_pages(start_date, end_date, region=region, course=course, **filters)
+        return self._results_of(pages)
 
-    async def read_results(
+    async def results_pages(
         self,
-        read: BodyReader[PageLike[T]],
         start_date: date,
         end_date: date,
         *,
         region: Sequence[str] | None = None,
         course: Sequence[str] | None = None,
         **filters: FilterValue,
-    ) -> list[T]:
-        """:meth:`results` with each page's body turned into items by ``read`` instead of models."""
-        return await self._results(read, ep.RESULTS, {}, start_date, end_date, region, course, filters)
+    ) -> list[BodyPage]:
+        """:meth:`results` as the pages the API sent, their items unread."""
+        return await self._results(ep.RESULTS, {}, start_date, end_date, region, course, filters)
 
     async def result(self, race_id: str) -> Result:
         """``GET /v1/results/{race_id}``: :class:`NotFound` if unknown or not resulted yet."""
@@ -314,18 +299,19 @@ class RacingApiClient:
         cap fails; with dates the range is split as needed.
         """
         endpoint = ep.entity_results(kind)
-        return await self._results(
-            model_reader(ResultsPage), endpoint, {ep.id_param(kind): entity_id}, start_date, end_date, region, course,
-            filters,
-        )
+        pages = await self._results(endpoint, {ep.id_param(kind): entity_id}, start_date, end_date, region, course,
+                                    filters)
+        return self._results_of(pages)
 
     async def horse_results(self, horse_id: str, **kwargs: Any) -> list[Result]:
         """``GET /v1/horses/{horse_id}/results``; see :meth:`entity_results`."""
         return await self.entity_results("horses", horse_id, **kwargs)
 
+    def _results_of(self, pages: list[BodyPage]) -> list[Result]:
+        return [result for page in pages for result in self._page_models(ResultsPage, page).results]
+
     async def _results(
         self,
-        read: BodyReader[PageLike[T]],
         endpoint: Endpoint,
         ids: dict[str, str],
         start_date: date | None,
@@ -333,18 +319,18 @@ class RacingApiClient:
         region: Sequence[str] | None,
         course: Sequence[str] | None,
         filters: dict[str, FilterValue],
-    ) -> list[T]:
+    ) -> list[BodyPage]:
         extra = _checked_filters(filters)
         limit, skip_max = self.results_page_limit, endpoint.skip_max
         assert skip_max is not None
 
         def fetcher(start: date | None, end: date | None) -> FetchPage:
-            async def fetch(skip: int, page_limit: int) -> PageLike[T]:
+            async def fetch(skip: int, page_limit: int) -> BodyPage:
                 params = query(
                     start_date=start, end_date=end, region=_seq(region), course=_seq(course), **extra,
                     limit=page_limit, skip=skip,
                 )
-                return await self._read_call(read, endpoint, params, **ids)
+                return await self._page(endpoint, "results", params, skip, **ids)
 
             return fetch
 
@@ -398,11 +384,31 @@ class RacingApiClient:
 
     # --- the one request path -------------------------------------------------------------------
 
+    def _page_models(self, shape: type[M], page: BodyPage) -> M:
+        """A page's body validated into ``shape`` (:class:`RacecardsPage`, :class:`ResultsPage`),
+        its unknown keys counted in :attr:`unknown_fields`."""
+        return self._models(shape, page.endpoint, page.text, page.path, page.status)
+
+    def _models(self, shape: type[M] | Any, template: str, text: str, path: str, status: int) -> M:
+        body: M = parse_body(shape, text, path=path, status=status)
+        for field_path, count in unknown_fields(body).items():
+            self.unknown_fields[f"{template} {field_path}"] += count
+        return body
+
     async def _call(self, shape: type[M] | Any, endpoint: Endpoint, params: Params, **ids: str) -> M:
         """:meth:`_read_call` validating the body into ``shape``."""
-        return await self._read_call(model_reader(shape), endpoint, params, **ids)
+        return await self._read_call(
+            lambda text, path, status: self._models(shape, endpoint.template, text, path, status), endpoint, params,
+            **ids)
 
-    async def _read_call(self, read: BodyReader[M], endpoint: Endpoint, params: Params, **ids: str) -> M:
+    async def _page(self, endpoint: Endpoint, key: str, params: Params, skip: int, **ids: str) -> BodyPage:
+        """:meth:`_read_call` reading only the envelope of a page whose items are under ``key``."""
+        return await self._read_call(
+            lambda text, path, status: read_envelope(endpoint.template, path, status, text, key, skip), endpoint,
+            params, **ids)
+
+    async def _read_call(self, read: Callable[[str, str, int], V], endpoint: Endpoint, params: Params,
+                         **ids: str) -> V:
         """Send with rate limiting and retries, then read the body; a value or a typed error, never ``None``.
 
         Retried: 429, 5xx, transport failures (timeouts, refused or dropped connections) and a
@@ -442,7 +448,7 @@ class RacingApiClient:
                 if response.is_success:
                     self._consecutive_429s = 0
                     try:
-                        return await self._read(read, endpoint, path, response)
+                        return read(self._redact(response.text), path, response.status_code)
                     except BadPayload as bad:
                         if not bad.retryable:
                             raise
@@ -479,12 +485,6 @@ class RacingApiClient:
                 self.limiter.left(endpoint.template, granted)
 
         return trace
-
-    async def _read(self, read: BodyReader[M], endpoint: Endpoint, path: str, response: httpx.Response) -> M:
-        body, unknown = await read(self._redact(response.text), path, response.status_code)
-        for field_path, count in unknown.items():
-            self.unknown_fields[f"{endpoint.template} {field_path}"] += count
-        return body
 
     def _wait_after(self, response: httpx.Response, attempt: int) -> float:
         """Retry-After if the server gave one, else backoff; several 429s in a row: the cool-off."""

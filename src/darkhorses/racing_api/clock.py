@@ -27,30 +27,14 @@ class Clock(Protocol):
         ...
 
 
-PRECISE_TAIL_SECONDS = 0.002
-"""The last stretch of a real sleep, slept exactly (see :meth:`SystemClock.sleep`)."""
-
-
 class SystemClock:
-    """Real time: ``time.monotonic``, and ``asyncio.sleep`` with an exact ending."""
+    """Real time: ``time.monotonic`` and ``asyncio.sleep``."""
 
     def now(self) -> float:
         return time.monotonic()
 
     async def sleep(self, seconds: float) -> None:
-        """Sleep ``seconds``, the last :data:`PRECISE_TAIL_SECONDS` of them blocking.
-
-        The event loop's timers fire on whole milliseconds (epoll's resolution), so every wake-up
-        would come up to a millisecond late, and the limiter's next start after it too: a late
-        start is never won back (0.1 s over a 60-day backfill's racecards; half that now). The
-        loop is woken a little early and the remainder slept in the thread, holding the loop
-        for at most two milliseconds.
-        """
-        deadline = time.monotonic() + seconds
-        await asyncio.sleep(max(seconds - PRECISE_TAIL_SECONDS, 0.0))
-        remaining = deadline - time.monotonic()
-        if remaining > 0:
-            time.sleep(remaining)
+        await asyncio.sleep(seconds)
 
 
 class VirtualClock:

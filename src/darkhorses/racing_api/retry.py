@@ -6,7 +6,10 @@ request for a cool-off (Cloudflare blocks an IP for 5 minutes) instead of hammer
 401, 403, 404 or 422. A few connection failures in a row with no answer in between mean the API
 cannot be reached at all: the client then gives up on every request instead of retrying each.
 The loop itself lives in the client; this module holds the arithmetic so it can be tested on
-its own.
+its own. It is not a retry library's loop (stamina, tenacity): a 429 pauses the shared rate
+limiter for every request rather than sleeping in one, waits go through the injected
+:class:`~darkhorses.racing_api.clock.Clock` so tests never sleep, and connection failures are
+counted across requests; each would be a hook bent around the library's own sleeping.
 """
 
 from __future__ import annotations
