@@ -48,13 +48,14 @@ def test_no_module_of_the_client_imports_what_consumes_it(module: str) -> None:
 def test_the_database_layer_imports_no_fetch_code(module: str) -> None:
     path = next((SRC / "db").rglob(module))
     imported = _imports(path)
-    assert sorted(name for name in imported
-                  if name.startswith(("darkhorses.ingest", "darkhorses.racing_api"))) == []
+    fetch_code = sorted(name for name in imported if name.startswith(("darkhorses.ingest", "darkhorses.racing_api")))
+    # The endpoints module is the API contract's facts (paths, owners of columns), not fetch code.
+    assert [name for name in fetch_code if not name.startswith("darkhorses.racing_api.endpoints")] == []
 
 
 def test_the_importer_sees_imports_inside_functions() -> None:
-    """The check above would pass vacuously if it missed a lazy import; the CLI is full of them."""
-    assert "darkhorses.ingest.controller" in _imports(SRC / "cli.py")
+    """The checks above would pass vacuously if they missed a lazy import (``Database.card`` has one)."""
+    assert "darkhorses.ops.card.build_card" in _imports(SRC / "database.py")
 
 
 def _callable_parameters(function: typing.Callable[..., object]) -> list[str]:
