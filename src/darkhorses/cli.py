@@ -189,7 +189,8 @@ def inventory(
         filled = None
         if rows:  # a column counts at or above its expected fill
             filled = sum(1 for c in table["columns"] if meets_expected_fill(c["non_null"] / rows, c["expected_fill"]))
-        view.add_row(table["name"], str(table["column_count"]), "-" if rows is None else str(rows),
+        shown = "-" if rows is None else f"~{rows} (estimated)" if table["estimated"] else str(rows)
+        view.add_row(table["name"], str(table["column_count"]), shown,
                      "-" if filled is None else f"{filled}/{table['column_count']}")
     Console().print(view)
     for written in (json_path, markdown_path):

@@ -21,6 +21,7 @@ from darkhorses.db.engine import describe, make_engine, normalise_url
 from darkhorses.db.schema import (
     dh_quarantine, dh_runs, dh_work_units, metadata, ra_mst_courses, ra_mst_horses, ra_mst_races,
 )
+from darkhorses.db.sizes import row_counts
 from darkhorses.db.types import UTCDateTime
 from darkhorses.errors import DatabaseError
 from darkhorses.ops.fidelity import FidelityReport, archive_payloads, check_fidelity
@@ -43,6 +44,8 @@ class TableStatus:
     name: str
     rows: int
     last_updated: dt.datetime | None
+    estimated: bool = False
+    """``rows`` is PostgreSQL's planner estimate, not a count (a big table: :mod:`darkhorses.db.sizes`)."""
 
 
 @dataclass(frozen=True)
@@ -187,14 +190,15 @@ def require_schema(engine: Engine) -> str:
 
 
 def table_counts(connection: Connection) -> tuple[TableStatus, ...]:
-    """Rows and the newest change of every table, as one ``UNION ALL``."""
+    """Rows (estimated for big PostgreSQL tables) and the newest change of every table."""
     parts: list[Select[Any]] = []
     for table in metadata.sorted_tables:
         stamp = next((table.c[name] for name in UPDATE_COLUMNS if name in table.c), None)
         newest = type_coerce(func.max(stamp), UTCDateTime()) if stamp is not None else cast(null(), UTCDateTime())
-        parts.append(select(literal(table.name).label("name"), func.count().label("rows"), newest.label("newest"))
-                     .select_from(table))
-    return tuple(sorted((TableStatus(*row) for row in connection.execute(union_all(*parts))), key=lambda t: t.name))
+        parts.append(select(literal(table.name).label("name"), newest.label("newest")).select_from(table))
+    counts = row_counts(connection, metadata.sorted_tables)
+    return tuple(sorted((TableStatus(name, counts[name].rows, newest, counts[name].estimated)
+                         for name, newest in connection.execute(union_all(*parts))), key=lambda t: t.name))
 
 
 def freshness(connection: Connection) -> tuple[dt.date | None, dt.date | None]:
