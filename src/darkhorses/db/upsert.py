@@ -25,13 +25,14 @@ CONFLICT``, several times faster than row-by-row statements.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Column, Table, UniqueConstraint, and_, func, or_
+from sqlalchemy import Column, Table, UniqueConstraint, and_, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 
@@ -291,12 +292,14 @@ def upsert(
     key: Sequence[str] | None = None,
     batch_size: int = DEFAULT_BATCH,
     update_existing: bool = True,
+    added: Counter[str] | None = None,
 ) -> int:
     """Insert or update ``rows`` in ``table`` on ``key`` (default: :func:`conflict_key`).
 
     With ``update_existing=False`` rows that already exist are left alone (parents another
     endpoint owns: create if missing, never overwrite). Returns the number of rows inserted or
-    changed (a row sent again with the same values is not written). Runs inside the caller's
+    changed (a row sent again with the same values is not written); ``added``, when given, is
+    increased by the rows that are new (see :func:`upsert_tuples`). Runs inside the caller's
     transaction, so a work unit's rows and its ledger entry commit together.
     """
     key = tuple(key or conflict_key(table))
@@ -308,7 +311,7 @@ def upsert(
     for shape, group in groups.items():
         columns = tuple(sorted(shape))
         written += upsert_tuples(connection, table, columns, list(map(_picker(columns), group)), key=key,
-                                 batch_size=batch_size, update_existing=update_existing)
+                                 batch_size=batch_size, update_existing=update_existing, added=added)
     return written
 
 
@@ -321,13 +324,19 @@ def upsert_tuples(
     key: Sequence[str] | None = None,
     batch_size: int = DEFAULT_BATCH,
     update_existing: bool = True,
+    added: Counter[str] | None = None,
 ) -> int:
     """:func:`upsert` for rows that are already tuples of ``columns``' values and distinct on
-    ``key``: a day's twelve thousand prices skip building, merging and grouping a dict each."""
+    ``key``: a day's twelve thousand prices skip building, merging and grouping a dict each.
+
+    ``added[table]``, when given, grows by the rows whose key was not stored yet: a fetch sums
+    these to know how many rows each table gained without counting a table of millions."""
     columns, key = tuple(columns), tuple(key or conflict_key(table))
     missing = set(columns) - set(table.c.keys())
     if missing:
         raise ValueError(f"{table.name} has no column(s) {sorted(missing)}")
+    if added is not None:
+        added[table.name] += len(rows) - _stored(connection, table, key, columns, rows)
     if connection.dialect.name == "postgresql" and len(rows) >= COPY_THRESHOLD:
         return _copy_upsert(connection, table, columns, rows, key, update_existing)
     prepared = _prepared(table, columns, key, connection.dialect, update_existing)
@@ -338,8 +347,26 @@ def upsert_tuples(
     return written
 
 
+def _stored(connection: Connection, table: Table, key: Sequence[str], columns: Sequence[str],
+            rows: Sequence[tuple[Any, ...]]) -> int:
+    """How many of ``rows`` (values in ``columns`` order, distinct on ``key``) are already stored:
+    an index look-up per key, in chunks well under SQLite's bound-parameter limit."""
+    positions = [columns.index(name) for name in key]
+    if len(key) == 1:
+        keyed, pick = table.c[key[0]], itemgetter(positions[0])
+    else:
+        keyed, pick = tuple_(*(table.c[name] for name in key)), _picker(positions)
+    chunk = 400 // len(key)
+    found = 0
+    for start in range(0, len(rows), chunk):
+        keys = list(map(pick, rows[start : start + chunk]))
+        found += connection.scalar(select(func.count()).select_from(table).where(keyed.in_(keys))) or 0
+    return found
+
+
 def upsert_all(
-    connection: Connection, rows_by_table: Mapping[Table | str, Iterable[Row]], *, update_existing: bool = True
+    connection: Connection, rows_by_table: Mapping[Table | str, Iterable[Row]], *, update_existing: bool = True,
+    added: Counter[str] | None = None,
 ) -> dict[str, int]:
     """Upsert several tables in foreign-key order (parents first), whatever order they come in."""
     by_name = {(t if isinstance(t, str) else t.name): rows for t, rows in rows_by_table.items()}
@@ -347,7 +374,7 @@ def upsert_all(
     for table in metadata.sorted_tables:
         if table.name in by_name:
             rows = by_name.pop(table.name)
-            written[table.name] = upsert(connection, table, rows, update_existing=update_existing)
+            written[table.name] = upsert(connection, table, rows, update_existing=update_existing, added=added)
     if by_name:
         raise ValueError(f"unknown table(s) {sorted(by_name)}")
     return written

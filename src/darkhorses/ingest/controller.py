@@ -167,6 +167,8 @@ class FetchReport:
     started_at: dt.datetime
     notes: list[str] = field(default_factory=list)
     written: Counter[str] = field(default_factory=Counter)
+    added: Counter[str] = field(default_factory=Counter)
+    """Rows each table gained (new less deleted), for ``ra_metadata_tracking``."""
     api_calls: Counter[str] = field(default_factory=Counter)
     api_429s: Counter[str] = field(default_factory=Counter)
     api_retries: Counter[str] = field(default_factory=Counter)
@@ -521,12 +523,13 @@ class _Run:
             return
         try:
             async with self._writing:
-                written = await asyncio.to_thread(self._write, fetched, started)
+                written, added = await asyncio.to_thread(self._write, fetched, started)
         except SQLAlchemyError as exc:
             for unit, _ in fetched:
                 self._failed(unit, exc, started)
             return
         self.report.written.update(written)
+        self.report.added.update(added)
         for unit, batch in fetched:
             self.report.units_done[unit.job] += 1
             self.report.quarantined += len(batch.quarantined)
@@ -548,7 +551,7 @@ class _Run:
         self.report.failed.append({"job": unit.job, "key": unit.key, "reason": reason})
 
     @collector_paused
-    def _write(self, fetched: list[tuple[Unit, Batch]], started: dt.datetime) -> Counter[str]:
+    def _write(self, fetched: list[tuple[Unit, Batch]], started: dt.datetime) -> tuple[Counter[str], Counter[str]]:
         """Units' rows, quarantined records and ledger entries in one transaction. Runs in a
         thread, one write at a time, so that the event loop keeps starting requests meanwhile."""
         rows = fetched[0][1]
@@ -557,7 +560,8 @@ class _Run:
             for _, batch in fetched:
                 rows.extend(batch)
         with self.engine.begin() as connection:
-            written = write_batch(connection, rows)
+            added: Counter[str] = Counter()
+            written = write_batch(connection, rows, added)
             for unit, batch in fetched:
                 if batch.quarantined:
                     connection.execute(insert(dh_quarantine), [
@@ -567,7 +571,7 @@ class _Run:
                     ])
                 ledger.mark_done(connection, unit, self.run_id, batch.row_count(), started)
             beat(connection, "fetch", self.holder)
-        return written
+        return written, added
 
     def produce(self, unit: Unit) -> Callable[[], Awaitable[Batch]]:
         regions = self.settings.regions
@@ -641,8 +645,8 @@ def _finish_run(engine: Engine, run_id: int, report: FetchReport) -> None:
                 status=report.status, success=report.success, finished_at=now,
                 summary=report.to_json(), error=report.error)
         )
-        record_tables(connection, run_id=run_id, mode=report.mode, written=report.written, success=report.success,
-                      error=report.error, now=now)
+        record_tables(connection, run_id=run_id, mode=report.mode, written=report.written, added=report.added,
+                      success=report.success, error=report.error, now=now)
 
 
 async def run_fetch(
