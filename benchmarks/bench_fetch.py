@@ -13,8 +13,21 @@ transport (no simulator, no limits) into a fresh database, and print runners sto
 on SQLite and on PostgreSQL (runners counted in the database: each is written by its racecard
 and by its result).
 
+(c) ``scale``: the same replayed processing for one daily run (limits off, no enrichment, so
+both runs make the same requests), on an empty PostgreSQL schema and on the kept schema of 3M+
+runners that ``bench_status.py`` builds, interleaved; prints the medians and their ratio (target
+<= 1.2). The big database's history ends months before the daily run's dates, as an archive's
+does before today; after each run the rows it added to that schema are deleted again.
+
+(d) ``memory``: a backfill of racecards and results (limits off, no enrichment) against
+``darkhorses simulate`` in its own process, so the fetch process holds the pipeline alone; each
+length runs in a fresh process and prints its peak RSS (and its page worker's). The figure is
+peak(365 days) / peak(30 days) (target <= 1.2).
+
     .venv/bin/python benchmarks/bench_fetch.py rate [--days 60] [--latency-ms 300]
     .venv/bin/python benchmarks/bench_fetch.py processing [--days 14] [--postgres URL]
+    .venv/bin/python benchmarks/bench_fetch.py scale [--size 3000000] [--repeat 3]
+    .venv/bin/python benchmarks/bench_fetch.py memory [--days 30 365]
 """
 
 from __future__ import annotations
@@ -26,6 +39,7 @@ import datetime as dt
 import os
 import resource
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -71,7 +85,7 @@ def _children_cpu() -> float:
 
 
 @contextlib.contextmanager
-def _simulator_process(latency_ms: float) -> Iterator[tuple[str, int]]:
+def _simulator_process(latency_ms: float, rate_limits: bool = True) -> Iterator[tuple[str, int]]:
     """``darkhorses simulate`` in its own process, so the server never competes with the client
     for the interpreter lock (that would delay arrivals and bunch them into 429s)."""
     with socket.socket() as probe:
@@ -80,7 +94,7 @@ def _simulator_process(latency_ms: float) -> Iterator[tuple[str, int]]:
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("darkhorses")), "simulate", "--port", str(port), "--seed", "3", "--today",
          TODAY.isoformat(), "--username", "bench", "--password", "bench-secret", "--latency-ms", str(latency_ms),
-         "--rate-limits"],
+         *(["--rate-limits"] if rate_limits else [])],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base_url = f"http://127.0.0.1:{port}"
@@ -155,6 +169,123 @@ def processing(days: int, postgres: str) -> None:
             engine.dispose()
 
 
+SCALE_SEED = 1
+"""The world ``bench_status.py`` builds its big database from, so the daily run meets its horses and people."""
+
+
+def _record_daily(workdir: Path, options: FetchOptions) -> httpx.MockTransport:
+    """One daily run against the in-process simulator, archived, then served back by replay."""
+    app = create_app(SimulatorConfig(seed=SCALE_SEED, today=TODAY, now=lambda: NOW, username="bench",
+                                     password="bench-secret"))
+    record = _settings("http://sim", f"sqlite:///{workdir / 'record.db'}", workdir)
+    asyncio.run(run_fetch(record, options, transport=httpx.ASGITransport(app=app), limiter=RateLimiter(UNLIMITED),
+                          today=TODAY))
+    return _replay_transport(workdir / "archive")
+
+
+def _timed_daily(url: str, workdir: Path, options: FetchOptions, replay: httpx.MockTransport) -> tuple[float, int]:
+    engine = make_engine(url)
+    settings = _settings("http://sim", url, workdir, archive_enabled=False)
+    started = time.perf_counter()
+    report, _ = asyncio.run(run_fetch(settings, options, engine=engine, transport=replay,
+                                      limiter=RateLimiter(UNLIMITED), today=TODAY))
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    if not report.success:
+        raise SystemExit(f"the replayed daily run failed: {report.error or report.failed[:3]}")
+    return elapsed, sum(report.written.values())
+
+
+def _forget_daily(url: str, first_day: dt.date) -> None:
+    """Delete what a daily run added to the big schema: its races (dated from ``first_day``, after
+    the schema's history) with their runners, results and prices, and the run's bookkeeping."""
+    engine = make_engine(url)
+    races = "(SELECT id FROM ra_mst_races WHERE date >= :day)"
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM ra_runner_supplementary WHERE runner_id IN "
+                                f"(SELECT id FROM ra_mst_runners WHERE race_id IN {races})"), {"day": first_day})
+        for table in ("ra_runner_odds", "ra_mst_race_results", "ra_mst_runners"):
+            connection.execute(text(f"DELETE FROM {table} WHERE race_id IN {races}"), {"day": first_day})
+        connection.execute(text("DELETE FROM ra_mst_races WHERE date >= :day"), {"day": first_day})
+        for table in ("dh_quarantine", "dh_work_units", "dh_runs", "dh_locks", "ra_metadata_tracking",
+                      "ra_collection_metadata"):
+            connection.execute(text(f"DELETE FROM {table}"))
+    engine.dispose()
+
+
+def scale(size: int, repeat: int, postgres: str) -> None:
+    from bench_status import scale_engine, schema_url  # the big database's builder
+
+    scale_engine(size, SCALE_SEED).dispose()
+    big = schema_url(f"bench_scale_{size}")
+    options = FetchOptions(mode="daily", enrich=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        replay = _record_daily(workdir, options)
+        first_day = TODAY - dt.timedelta(days=7)
+        with make_engine(big).connect() as connection:
+            newest = connection.scalar(text("SELECT max(date) FROM ra_mst_races"))
+        if newest >= first_day:
+            raise SystemExit(f"the big schema holds races up to {newest}, after the daily run's first date {first_day}")
+        timings: dict[str, list[float]] = {"empty": [], "big": []}
+        for attempt in range(repeat):
+            empty = _fresh_postgres_schema(postgres)
+            upgrade(make_engine(empty))
+            seconds, written = _timed_daily(empty, workdir, options, replay)
+            timings["empty"].append(seconds)
+            print(f"run {attempt + 1}: empty schema {seconds:.2f} s ({written:,} rows written); "
+                  f"load {os.getloadavg()[0]:.2f}", flush=True)
+            _drop_schema(postgres, empty)
+            seconds, written = _timed_daily(big, workdir, options, replay)
+            timings["big"].append(seconds)
+            print(f"run {attempt + 1}: {size:,}-runner schema {seconds:.2f} s ({written:,} rows written); "
+                  f"load {os.getloadavg()[0]:.2f}", flush=True)
+            _forget_daily(big, first_day)
+    empty_median, big_median = statistics.median(timings["empty"]), statistics.median(timings["big"])
+    print(f"daily run, replayed, limits off: empty {empty_median:.2f} s, {size:,} runners {big_median:.2f} s "
+          f"(medians of {repeat}); ratio {big_median / empty_median:.2f} (target <= 1.2)")
+
+
+def _peak_rss_mb() -> tuple[float, float]:
+    """Peak resident memory of this process and of its largest finished child, in MB."""
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+
+
+def memory_run(days: int, database_url: str) -> None:
+    """One backfill in this fresh process; prints ``days peak_mb worker_peak_mb seconds``."""
+    with tempfile.TemporaryDirectory() as tmp, _simulator_process(0, rate_limits=False) as (base_url, _):
+        workdir = Path(tmp)
+        url = database_url or f"sqlite:///{workdir / 'memory.db'}"
+        settings = _settings(base_url, url, workdir, archive_enabled=False)
+        options = FetchOptions(mode="manual", tables=("racecards", "results"), start_date=TODAY - dt.timedelta(days=days),
+                               end_date=TODAY - dt.timedelta(days=1), enrich=False)
+        started = time.perf_counter()
+        report, _ = asyncio.run(run_fetch(settings, options, limiter=RateLimiter(UNLIMITED), today=TODAY))
+        elapsed = time.perf_counter() - started
+    if not report.success:
+        raise SystemExit(f"the backfill failed: {report.error or report.failed[:3]}")
+    print(days, *(f"{mb:.1f}" for mb in _peak_rss_mb()), f"{elapsed:.1f}")
+
+
+def memory(days: list[int], database_url: str) -> None:
+    peaks: dict[int, float] = {}
+    for length in days:
+        out = subprocess.run([sys.executable, __file__, "memory-run", "--days", str(length), "--database", database_url],
+                             check=True, capture_output=True, text=True).stdout.split()
+        peaks[length] = float(out[1])
+        print(f"{length:>4}-day backfill: peak RSS {out[1]} MB (page worker {out[2]} MB) in {out[3]} s; "
+              f"load {os.getloadavg()[0]:.2f}", flush=True)
+    first, last = min(peaks), max(peaks)
+    print(f"peak RSS {last} days / {first} days: {peaks[last] / peaks[first]:.2f} (target <= 1.2)")
+
+
+def _drop_schema(admin_url: str, url: str) -> None:
+    schema = make_url(url).query["options"].removeprefix("-csearch_path=")
+    with make_engine(admin_url).begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
 def _fresh_postgres_schema(admin_url: str) -> str:
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     with make_engine(admin_url).begin() as connection:
@@ -173,9 +304,25 @@ def main() -> None:
     processing_args = sub.add_parser("processing")
     processing_args.add_argument("--days", type=int, default=14)
     processing_args.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    scale_args = sub.add_parser("scale")
+    scale_args.add_argument("--size", type=int, default=3_000_000)
+    scale_args.add_argument("--repeat", type=int, default=3)
+    scale_args.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    memory_args = sub.add_parser("memory")
+    memory_args.add_argument("--days", type=int, nargs="+", default=[30, 365])
+    memory_args.add_argument("--database", default="", help="database URL (default: a temporary SQLite file)")
+    run_args = sub.add_parser("memory-run")
+    run_args.add_argument("--days", type=int, required=True)
+    run_args.add_argument("--database", default="")
     args = parser.parse_args()
     if args.which == "rate":
         rate(args.days, args.latency_ms)
+    elif args.which == "scale":
+        scale(args.size, args.repeat, args.postgres)
+    elif args.which == "memory":
+        memory(args.days, args.database)
+    elif args.which == "memory-run":
+        memory_run(args.days, args.database)
     else:
         processing(args.days, args.postgres)
 

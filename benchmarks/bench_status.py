@@ -14,6 +14,7 @@ is each under 2 s.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import statistics
 import time
@@ -25,9 +26,13 @@ from sqlalchemy.engine import Engine, make_url
 from bench_populate import PG_ADMIN, TODAY, generate, load_postgres
 from darkhorses.db.engine import make_engine
 from darkhorses.db.migrate import upgrade
+from darkhorses.ops.health import check_health
+from darkhorses.ops.inventory import build_inventory
+from darkhorses.ops.status import build_status, open_for_reading
 from darkhorses.simulator import World
 
 TARGET_SECONDS = 2.0
+NOW = dt.datetime.combine(TODAY, dt.time(12), tzinfo=dt.timezone.utc)
 
 
 def schema_url(schema: str) -> str:
@@ -68,7 +73,23 @@ def main() -> None:
     engine = scale_engine(args.size)
     if args.build_only:
         return
+    url = engine.url.render_as_string(hide_password=False)
     engine.dispose()
+    commands: dict[str, Callable[[], object]] = {
+        "status": lambda: build_status(open_for_reading(url), now=NOW),
+        "health": lambda: check_health(open_for_reading(url), NOW),
+        "inventory": lambda: build_inventory(open_for_reading(url)),
+    }
+    for name, command in commands.items():
+        seconds = []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            command()
+            seconds.append(time.perf_counter() - started)
+        median = statistics.median(seconds)
+        print(f"{name:<9} median {median:.2f} s of {args.repeat} ({', '.join(f'{s:.2f}' for s in seconds)}); "
+              f"target < {TARGET_SECONDS:.0f} s: {'met' if median < TARGET_SECONDS else 'NOT met'}; "
+              f"load {os.getloadavg()[0]:.2f}", flush=True)
 
 
 if __name__ == "__main__":
