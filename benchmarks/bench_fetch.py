@@ -20,14 +20,14 @@ runners that ``bench_status.py`` builds, interleaved; prints the medians and the
 does before today; after each run the rows it added to that schema are deleted again.
 
 (d) ``memory``: a backfill of racecards and results (limits off, no enrichment) against
-``darkhorses simulate`` in its own process, so the fetch process holds the pipeline alone; each
-length runs in a fresh process and prints its peak RSS (and its page worker's). The figure is
-peak(365 days) / peak(30 days) (target <= 1.2).
+``darkhorses simulate`` in its own process, so the fetch process holds the pipeline alone. The
+peak RSS (``VmHWM``) of the fetch process and its page worker is printed as the backfill passes
+30, 60, ... dates. The figure is peak(365 dates) / peak(30 dates) (target <= 1.2).
 
     .venv/bin/python benchmarks/bench_fetch.py rate [--days 60] [--latency-ms 300]
     .venv/bin/python benchmarks/bench_fetch.py processing [--days 14] [--postgres URL]
     .venv/bin/python benchmarks/bench_fetch.py scale [--size 3000000] [--repeat 3]
-    .venv/bin/python benchmarks/bench_fetch.py memory [--days 30 365]
+    .venv/bin/python benchmarks/bench_fetch.py memory [--days 365]
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -62,6 +63,7 @@ from darkhorses.racing_api.limiter import RateLimiter, RateLimits
 from darkhorses.simulator import SimulatorConfig, create_app
 
 from bench_simulator import cpu_seconds  # a process's CPU from /proc, as the simulator benchmark reads it
+from bench_status import record_loaded_tables, scale_engine, schema_url  # the big database's builder
 
 TODAY = dt.date(2025, 10, 20)
 NOW = dt.datetime(2025, 10, 20, 23, 30, tzinfo=dt.timezone.utc)
@@ -207,15 +209,13 @@ def _forget_daily(url: str, first_day: dt.date) -> None:
         for table in ("ra_runner_odds", "ra_mst_race_results", "ra_mst_runners"):
             connection.execute(text(f"DELETE FROM {table} WHERE race_id IN {races}"), {"day": first_day})
         connection.execute(text("DELETE FROM ra_mst_races WHERE date >= :day"), {"day": first_day})
-        for table in ("dh_quarantine", "dh_work_units", "dh_runs", "dh_locks", "ra_metadata_tracking",
-                      "ra_collection_metadata"):
+        for table in ("dh_quarantine", "dh_work_units", "dh_runs", "dh_locks", "ra_collection_metadata"):
             connection.execute(text(f"DELETE FROM {table}"))
+    record_loaded_tables(engine)
     engine.dispose()
 
 
 def scale(size: int, repeat: int, postgres: str) -> None:
-    from bench_status import scale_engine, schema_url  # the big database's builder
-
     scale_engine(size, SCALE_SEED).dispose()
     big = schema_url(f"bench_scale_{size}")
     options = FetchOptions(mode="daily", enrich=False)
@@ -246,38 +246,58 @@ def scale(size: int, repeat: int, postgres: str) -> None:
           f"(medians of {repeat}); ratio {big_median / empty_median:.2f} (target <= 1.2)")
 
 
-def _peak_rss_mb() -> tuple[float, float]:
-    """Peak resident memory of this process and of its largest finished child, in MB."""
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+def _peak_rss_mb(pid: int) -> float:
+    """A process's peak resident memory so far (``VmHWM``), in MB; 0 once it has gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    return next(int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:"))
 
 
-def memory_run(days: int, database_url: str) -> None:
-    """One backfill in this fresh process; prints ``days peak_mb worker_peak_mb seconds``."""
-    with tempfile.TemporaryDirectory() as tmp, _simulator_process(0, rate_limits=False) as (base_url, _):
+def _children(pid: int) -> list[int]:
+    return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()]
+
+
+def memory(days: int, marks: list[int]) -> None:
+    """One backfill, oldest date first; every few seconds the dates done so far and the peak RSS
+    of this process and of its page worker, printed as each mark (a number of dates) is passed."""
+    with tempfile.TemporaryDirectory() as tmp, _simulator_process(0, rate_limits=False) as (base_url, server):
         workdir = Path(tmp)
-        url = database_url or f"sqlite:///{workdir / 'memory.db'}"
+        url = f"sqlite:///{workdir / 'memory.db'}"
         settings = _settings(base_url, url, workdir, archive_enabled=False)
         options = FetchOptions(mode="manual", tables=("racecards", "results"), start_date=TODAY - dt.timedelta(days=days),
                                end_date=TODAY - dt.timedelta(days=1), enrich=False)
+        engine = make_engine(url)
+        upgrade(engine)
+        done = threading.Event()
+        peaks: dict[int, tuple[float, float]] = {}
+
+        def watch() -> None:
+            worker_peak, pending = 0.0, sorted(marks)
+            while not done.wait(2):
+                worker_peak = max([worker_peak, *map(_peak_rss_mb, _children(os.getpid()))])
+                with engine.connect() as connection:
+                    dates = connection.scalar(text("SELECT count(*) FROM dh_work_units WHERE job = 'results' "
+                                                   "AND status = 'done'"))
+                while pending and dates >= pending[0]:
+                    peaks[pending.pop(0)] = (_peak_rss_mb(os.getpid()), worker_peak)
+                    print(f"{dates:>4} dates done: peak RSS {peaks[max(peaks)][0]:.1f} MB, page worker "
+                          f"{worker_peak:.1f} MB; load {os.getloadavg()[0]:.2f}", flush=True)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
         started = time.perf_counter()
-        report, _ = asyncio.run(run_fetch(settings, options, limiter=RateLimiter(UNLIMITED), today=TODAY))
-        elapsed = time.perf_counter() - started
+        report, _ = asyncio.run(run_fetch(settings, options, engine=engine, limiter=RateLimiter(UNLIMITED), today=TODAY))
+        done.set()
+        watcher.join()
     if not report.success:
         raise SystemExit(f"the backfill failed: {report.error or report.failed[:3]}")
-    print(days, *(f"{mb:.1f}" for mb in _peak_rss_mb()), f"{elapsed:.1f}")
-
-
-def memory(days: list[int], database_url: str) -> None:
-    peaks: dict[int, float] = {}
-    for length in days:
-        out = subprocess.run([sys.executable, __file__, "memory-run", "--days", str(length), "--database", database_url],
-                             check=True, capture_output=True, text=True).stdout.split()
-        peaks[length] = float(out[1])
-        print(f"{length:>4}-day backfill: peak RSS {out[1]} MB (page worker {out[2]} MB) in {out[3]} s; "
-              f"load {os.getloadavg()[0]:.2f}", flush=True)
-    first, last = min(peaks), max(peaks)
-    print(f"peak RSS {last} days / {first} days: {peaks[last] / peaks[first]:.2f} (target <= 1.2)")
+    peak = _peak_rss_mb(os.getpid())
+    first = min(peaks)
+    print(f"{days}-day backfill in {time.perf_counter() - started:.0f} s: peak RSS {peak:.1f} MB; "
+          f"after {days} dates / after {first} dates: {peak / peaks[first][0]:.2f} (target <= 1.2)")
 
 
 def _drop_schema(admin_url: str, url: str) -> None:
@@ -309,20 +329,15 @@ def main() -> None:
     scale_args.add_argument("--repeat", type=int, default=3)
     scale_args.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     memory_args = sub.add_parser("memory")
-    memory_args.add_argument("--days", type=int, nargs="+", default=[30, 365])
-    memory_args.add_argument("--database", default="", help="database URL (default: a temporary SQLite file)")
-    run_args = sub.add_parser("memory-run")
-    run_args.add_argument("--days", type=int, required=True)
-    run_args.add_argument("--database", default="")
+    memory_args.add_argument("--days", type=int, default=365)
+    memory_args.add_argument("--marks", type=int, nargs="+", default=[30, 60, 120, 180, 240, 300, 365])
     args = parser.parse_args()
     if args.which == "rate":
         rate(args.days, args.latency_ms)
     elif args.which == "scale":
         scale(args.size, args.repeat, args.postgres)
     elif args.which == "memory":
-        memory(args.days, args.database)
-    elif args.which == "memory-run":
-        memory_run(args.days, args.database)
+        memory(args.days, args.marks)
     else:
         processing(args.days, args.postgres)
 

@@ -189,6 +189,17 @@ def duplicate_natural_keys(connection: Connection, today: dt.date) -> tuple[int,
     return _labelled_counts(connection, queries) if queries else (0, ())
 
 
+def _confirm_empty(connection: Connection, table: Table, names: list[str]) -> dict[str, int]:
+    """Whether columns the planner's sample found no value in really have none (1 or 0 each): a
+    look-up that stops at the first value for one or two columns, one scan for more (a truly
+    empty column is read to the end either way)."""
+    if len(names) <= 2:
+        return {name: int(bool(connection.scalar(select(exists().where(table.c[name].is_not(None))))))
+                for name in names}
+    counts = connection.execute(select(*(func.count(table.c[name]) for name in names))).one()
+    return dict(zip(names, counts))
+
+
 def expected_fills() -> dict[Table, dict[str, float]]:
     """Columns whose schema ``info`` promises a minimum fill, by table (0 for a column that says
     why it may stay empty, ``empty_because``)."""
@@ -206,7 +217,8 @@ def fill_below_expected(connection: Connection, today: dt.date) -> tuple[int, tu
     that do not say why they may be empty (``empty_because``). Statistics are left to
     ``populate --status``: how full they are depends on how much history the database holds.
     Empty tables are skipped. One scan per table, or the planner's statistics for a big
-    PostgreSQL table (their sample can miss a rare value: a column they call empty is looked up)."""
+    PostgreSQL table (their sample can miss a rare value, so columns they call empty are looked up:
+    :func:`_confirm_empty`)."""
     expected = expected_fills()
     low = []
     for table in metadata.sorted_tables:
@@ -214,12 +226,14 @@ def fill_below_expected(connection: Connection, today: dt.date) -> tuple[int, tu
         if not rows:
             continue
         promised = expected.get(table, {})
+        judged = {name for name in filled
+                  if rows >= EMPTY_JUDGED_FROM_ROWS and not written_by_populate(table.c[name])}
+        if estimated:
+            filled.update(_confirm_empty(connection, table, [name for name, count in filled.items()
+                                                             if not count and name in judged and name not in promised]))
         for name, count in filled.items():
             share = promised.get(name)
-            judged = rows >= EMPTY_JUDGED_FROM_ROWS and not written_by_populate(table.c[name])
-            if estimated and not count and share is None and judged:
-                count = int(bool(connection.scalar(select(exists().where(table.c[name].is_not(None))))))
-            if share is None and not count and judged:
+            if share is None and not count and name in judged:
                 low.append(f"{table.name}.{name} empty")
             elif share is not None and count / rows < share:
                 low.append(f"{table.name}.{name} {'~' if estimated else ''}{count / rows:.1%} < {share:.0%}")
