@@ -79,3 +79,39 @@ def test_status_text_and_dashboard_mark_the_estimates(filled: Engine) -> None:
     assert (page["ra_mst_courses"]["estimated"], page["ra_mst_regions"]["estimated"]) == (postgres, False)
     fills = {t["name"]: t for t in data(filled, now)["tables"]}
     assert (fills["ra_mst_courses"]["rows"], fills["ra_mst_courses"]["estimated"]) == (10, postgres)
+
+
+def test_a_big_tables_newest_change_is_the_last_fetch_that_wrote_it(filled: Engine) -> None:
+    """Reading the newest row stamp of millions of rows is what status must not do; where a fetch
+    recorded writing a big table, that time is its last update. Small tables keep their stamp."""
+    import datetime as dt
+
+    from darkhorses.db.schema import ra_metadata_tracking
+
+    recorded = dt.datetime(2025, 1, 2, 3, 4, tzinfo=dt.timezone.utc)
+    with filled.begin() as connection:
+        upsert(connection, ra_metadata_tracking, [{"table_name": name, "last_updated": recorded, "record_count": 1}
+                                                  for name in ("ra_mst_courses", "ra_mst_regions")])
+        tables = {entry.name: entry for entry in table_counts(connection)}
+    postgres = filled.dialect.name == "postgresql"
+    assert (tables["ra_mst_courses"].last_updated == recorded) is postgres
+    assert tables["ra_mst_regions"].last_updated != recorded
+    assert len(tables) == len(metadata.tables) and tables["dh_locks"].last_updated is None
+
+
+def test_checks_on_estimated_tables_confirm_what_the_sample_calls_empty(filled: Engine) -> None:
+    """A column the planner's statistics call empty is looked up before it is reported."""
+    from darkhorses.ops import quality
+
+    with filled.connect() as connection:
+        if filled.dialect.name == "postgresql":
+            connection.execute(text("UPDATE pg_statistic SET stanullfrac = 1 FROM pg_class c, pg_attribute a "
+                                    "WHERE starelid = c.oid AND c.relname = 'ra_mst_courses' "
+                                    "AND c.relnamespace = current_schema()::regnamespace AND a.attrelid = c.oid "
+                                    "AND a.attnum = staattnum AND a.attname IN ('name', 'region_code')"))
+        filled_courses = quality.column_fill(connection, ra_mst_courses)
+        assert filled_courses.non_null["name"] == (0 if filled.dialect.name == "postgresql" else 10)
+        assert quality._confirm_empty(connection, ra_mst_courses, ["name", "latitude"]) == {"name": 1, "latitude": 0}
+        assert quality._confirm_empty(connection, ra_mst_courses, ["name", "region_code", "latitude"]) == {
+            "name": 10, "region_code": 6, "latitude": 0}
+        connection.rollback()
