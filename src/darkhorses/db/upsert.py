@@ -255,10 +255,11 @@ _CHANGED_SQL = {
 
 def _copy_upsert(
     connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
-    key: Sequence[str], update_existing: bool,
+    key: Sequence[str], update_existing: bool, added: Counter[str] | None,
 ) -> int:
     """Stage ``rows`` (values in ``columns`` order) with COPY, then merge them into ``table`` with
-    one statement; returns the rows inserted or changed."""
+    one statement; returns the rows inserted or changed, and adds those inserted to ``added``
+    (a row the statement inserted has no ``xmax``; one it updated has the transaction's)."""
     stage = f"_dh_stage_{table.name}"
     connection.exec_driver_sql(
         f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DROP'
@@ -278,10 +279,14 @@ def _copy_upsert(
     changed = " OR ".join(_CHANGED_SQL[merge.rule].format(name=merge.name, table=table.name)
                           for merge in _compared(table, columns, key))
     action = f"DO UPDATE SET {', '.join(updates)} WHERE {changed}" if update_existing and changed else "DO NOTHING"
-    return connection.exec_driver_sql(
-        f'INSERT INTO "{table.name}" ({_quoted(columns)}) SELECT {_quoted(columns)} FROM "{stage}" '
-        f"ON CONFLICT ({_quoted(key)}) {action}"
-    ).rowcount
+    written, inserted = connection.exec_driver_sql(
+        f'WITH merged AS (INSERT INTO "{table.name}" ({_quoted(columns)}) SELECT {_quoted(columns)} FROM "{stage}" '
+        f"ON CONFLICT ({_quoted(key)}) {action} RETURNING xmax = 0 AS inserted) "
+        "SELECT count(*), count(*) FILTER (WHERE inserted) FROM merged"
+    ).one()
+    if added is not None:
+        added[table.name] += inserted
+    return written
 
 
 def upsert(
@@ -335,10 +340,10 @@ def upsert_tuples(
     missing = set(columns) - set(table.c.keys())
     if missing:
         raise ValueError(f"{table.name} has no column(s) {sorted(missing)}")
+    if connection.dialect.name == "postgresql" and len(rows) >= COPY_THRESHOLD:
+        return _copy_upsert(connection, table, columns, rows, key, update_existing, added)
     if added is not None:
         added[table.name] += len(rows) - _stored(connection, table, key, columns, rows)
-    if connection.dialect.name == "postgresql" and len(rows) >= COPY_THRESHOLD:
-        return _copy_upsert(connection, table, columns, rows, key, update_existing)
     prepared = _prepared(table, columns, key, connection.dialect, update_existing)
     written = 0
     for start in range(0, len(rows), batch_size):
