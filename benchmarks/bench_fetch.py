@@ -169,6 +169,7 @@ def processing(days: int, postgres: str) -> None:
             print(f"{name:10} {runners} runners ({sum(report.written.values())} rows written) in {elapsed:.1f} s: "
                   f"{runners / elapsed:,.0f} runners/s")
             engine.dispose()
+        _drop_schema(postgres, targets["postgresql"])
 
 
 SCALE_SEED = 1

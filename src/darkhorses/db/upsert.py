@@ -342,14 +342,32 @@ def upsert_tuples(
         raise ValueError(f"{table.name} has no column(s) {sorted(missing)}")
     if connection.dialect.name == "postgresql" and len(rows) >= COPY_THRESHOLD:
         return _copy_upsert(connection, table, columns, rows, key, update_existing, added)
-    if added is not None:
+    newest_rowid = _newest_rowid(connection, table, columns) if added is not None else None
+    if added is not None and newest_rowid is None:
         added[table.name] += len(rows) - _stored(connection, table, key, columns, rows)
+    before = newest_rowid() if newest_rowid else 0
     prepared = _prepared(table, columns, key, connection.dialect, update_existing)
     written = 0
     for start in range(0, len(rows), batch_size):
         batch = prepared.parameters(rows[start : start + batch_size])
         written += connection.exec_driver_sql(prepared.sql, batch).rowcount
+    if added is not None and newest_rowid:
+        added[table.name] += newest_rowid() - before
     return written
+
+
+def _newest_rowid(connection: Connection, table: Table, columns: Sequence[str]) -> Callable[[], int] | None:
+    """On SQLite, the table's largest rowid, read from the end of its b-tree: SQLite gives each
+    inserted row the largest rowid plus one, and the transaction holds the write lock, so the
+    growth across one statement is exactly the rows it inserted (an update keeps its rowid). Not
+    when the rows supply the rowid themselves (an INTEGER primary key they carry): None then."""
+    if connection.dialect.name != "sqlite":
+        return None
+    primary = list(table.primary_key.columns)
+    if len(primary) == 1 and primary[0].name in columns and primary[0].type.python_type is int:
+        return None
+    sql = f'SELECT max(rowid) FROM "{table.name}"'
+    return lambda: connection.exec_driver_sql(sql).scalar() or 0
 
 
 def _stored(connection: Connection, table: Table, key: Sequence[str], columns: Sequence[str],
