@@ -278,7 +278,8 @@ def memory(days: int, marks: list[int]) -> None:
         def watch() -> None:
             worker_peak, pending = 0.0, sorted(marks)
             while not done.wait(2):
-                worker_peak = max([worker_peak, *map(_peak_rss_mb, _children(os.getpid()))])
+                workers = [pid for pid in _children(os.getpid()) if pid != server]  # not the simulator
+                worker_peak = max([worker_peak, *map(_peak_rss_mb, workers)])
                 with engine.connect() as connection:
                     dates = connection.scalar(text("SELECT count(*) FROM dh_work_units WHERE job = 'results' "
                                                    "AND status = 'done'"))
