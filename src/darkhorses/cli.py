@@ -169,7 +169,8 @@ def inventory(
     for table in report.tables:
         rows = table.get("rows")
         filled = report.filled_columns(table)
-        view.add_row(table["name"], str(table["column_count"]), "-" if rows is None else str(rows),
+        shown = "-" if rows is None else f"~{rows} (estimated)" if table["estimated"] else str(rows)
+        view.add_row(table["name"], str(table["column_count"]), shown,
                      "-" if filled is None else f"{filled}/{table['column_count']}")
     Console().print(view)
     for written in (json_path, markdown_path):

@@ -197,3 +197,27 @@ def test_the_count_is_rows_inserted_or_changed_not_rows_sent(engine: Engine, siz
         assert upsert(connection, ra_mst_courses, changed) == len(range(0, size, 3))
         assert upsert(connection, ra_mst_courses, [{"id": f"crs_new{i}", "name": "Stub"} for i in range(size)],
                       update_existing=False) == size
+
+
+@pytest.mark.parametrize("size", [3, 600])  # 600: PostgreSQL's COPY path
+def test_added_counts_only_the_new_rows(engine: Engine, size: int) -> None:
+    """``added`` is what ``ra_metadata_tracking`` sums instead of counting tables: rows whose key
+    was new, whether the rest were updated, unchanged or (stubs) left alone."""
+    from collections import Counter
+
+    from sqlalchemy import func, select
+
+    from darkhorses.db.schema import ra_mst_jockeys
+
+    first = [{"id": f"jky_{n}", "name": f"J {n}"} for n in range(size)]
+    again = [{"id": f"jky_{n}", "name": f"J {n}" if n % 2 else "Renamed"} for n in range(size + 5)]
+    added: Counter[str] = Counter()
+    with engine.begin() as connection:
+        upsert(connection, ra_mst_jockeys, first, added=added)
+        assert added == {"ra_mst_jockeys": size}
+        upsert(connection, ra_mst_jockeys, again, added=added)
+        assert added == {"ra_mst_jockeys": size + 5}
+        upsert(connection, ra_mst_jockeys, [{"id": "jky_0", "name": "x"}, {"id": "jky_new", "name": "y"}],
+               update_existing=False, added=added)
+        assert added == {"ra_mst_jockeys": size + 6} == {
+            "ra_mst_jockeys": connection.scalar(select(func.count()).select_from(ra_mst_jockeys))}

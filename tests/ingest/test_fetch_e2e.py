@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 
 from darkhorses.config import Settings, load_settings
 from darkhorses.db.schema import (
     dh_runs,
+    metadata,
     dh_work_units,
     ra_collection_metadata,
     ra_metadata_tracking,
@@ -245,8 +247,14 @@ async def test_the_columns_the_api_never_fills_are_filled_by_the_pipeline(engine
     app = _app()
     backfill, _ = await _fetch(app, settings, engine, mode="backfill", start_date=TODAY - dt.timedelta(days=2),
                                end_date=TODAY - dt.timedelta(days=1))
+    statements: list[str] = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731 - (connection, cursor, statement, ...)
+    event.listen(engine, "before_cursor_execute", listen)
     daily, _ = await _fetch(app, settings, engine, mode="daily", racecard_days=1)
+    event.remove(engine, "before_cursor_execute", listen)
     assert backfill.success and daily.success
+    whole_table = [sql for sql in statements if re.search(r"count\(\*\)[^()]*FROM \w+\s*$", sql, re.IGNORECASE)]
+    assert len(statements) > 100 and whole_table == []  # no fetch step counts a table: it sums what it wrote
     with engine.connect() as connection:
         courses = connection.execute(
             select(ra_mst_courses.c.name, ra_mst_courses.c.latitude, ra_mst_courses.c.longitude)
@@ -279,7 +287,8 @@ async def test_the_columns_the_api_never_fills_are_filled_by_the_pipeline(engine
     assert all(row["status"] == "success" and row["operation"] in ("fetch backfill", "fetch daily") for row in log)
     for table, count in tracked.items():  # new rows add up, run by run, to what the table holds
         assert sum(row["records_inserted"] for row in log if row["table_name"] == table) == count, table
-    assert tracked["ra_mst_races"] == _count(engine, ra_mst_races)
+    assert {table: _count(engine, metadata.tables[table]) for table in tracked} == tracked
+    assert {"ra_mst_races", "ra_mst_runners", "ra_mst_horses", "ra_runner_odds"} <= set(tracked)
 
     with engine.begin() as connection:  # the first run of next year: every horse a year older
         assert refresh_ages(connection, dt.date(TODAY.year + 1, 1, 1)) == len(ages)

@@ -54,7 +54,7 @@ def test_a_failing_quality_check(seeded: Engine) -> None:
     with seeded.begin() as connection:
         connection.execute(update(ra_mst_races).where(ra_mst_races.c.id == CARD).values(field_size=3))
     assert check_health(seeded, NOW).problems == (
-        f"races whose runners differ from the declared field size: 1 (e.g. {CARD})",)
+        f"races of the last 30 days and ahead whose runners differ from the declared field size: 1 (e.g. {CARD})",)
 
 
 def test_every_problem_on_one_line(seeded: Engine) -> None:

@@ -27,8 +27,9 @@ def test_runners_against_the_declared_field_size(seeded: Engine) -> None:
         connection.execute(update(ra_mst_races).where(ra_mst_races.c.id == CARD).values(field_size=3))
         connection.execute(update(ra_mst_races).where(ra_mst_races.c.id == RESULTED).values(field_size=3,
                                                                                             is_abandoned=True))
-    add_rows(seeded, ra_mst_races, [_race("rac_empty", TODAY, 4)])
-    assert _found(seeded)["field_size"] == (2, ("rac_empty", CARD))
+    add_rows(seeded, ra_mst_races, [_race("rac_empty", TODAY, 4), _race("rac_30_days", TODAY - dt.timedelta(days=30), 1),
+                                    _race("rac_31_days", TODAY - dt.timedelta(days=31), 1)])
+    assert _found(seeded)["field_size"] == (3, ("rac_30_days", "rac_empty", CARD))  # older races are not read
 
 
 def test_races_older_than_two_days_without_results(seeded: Engine) -> None:

@@ -44,8 +44,8 @@ def test_status_json_is_plain_data(seeded: Engine) -> None:
     assert data["last_daily_success"] == "2025-10-20T10:00:00+00:00"
     assert data["enrichment"] == {"pro": 1, "standard": 1, "none": 0, "pending": 1, "with_profile": 2,
                                   "without_profile": 1}
-    assert data["checks"][0] == {"name": "field_size", "description": "races whose runners differ from the "
-                                 "declared field size", "ok": True, "count": 0, "examples": []}
+    assert data["checks"][0] == {"name": "field_size", "description": "races of the last 30 days and ahead "
+                                 "whose runners differ from the declared field size", "ok": True, "count": 0, "examples": []}
     assert data["database"] == seeded.url.render_as_string(hide_password=True)
 
 

@@ -26,13 +26,14 @@ stored nor which value is refused (a naive timestamp fails in a batch of 10 and 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Column, Table, UniqueConstraint, and_, func, or_
+from sqlalchemy import Column, Table, UniqueConstraint, and_, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 
@@ -269,10 +270,11 @@ _CHANGED_SQL = {
 
 def _copy_upsert(
     connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
-    key: Sequence[str], update_existing: bool,
+    key: Sequence[str], update_existing: bool, added: Counter[str] | None,
 ) -> int:
     """Stage ``rows`` (values in ``columns`` order) with COPY, then merge them into ``table`` with
-    one statement; returns the rows inserted or changed."""
+    one statement; returns the rows inserted or changed, and adds those inserted to ``added``
+    (a row the statement inserted has no ``xmax``; one it updated has the transaction's)."""
     bound = _bound(rows, _processors(table, columns, connection.dialect))
     stage = f"_dh_stage_{table.name}"
     connection.exec_driver_sql(
@@ -291,10 +293,14 @@ def _copy_upsert(
     changed = " OR ".join(_CHANGED_SQL[merge.rule].format(name=merge.name, table=table.name)
                           for merge in _compared(table, columns, key))
     action = f"DO UPDATE SET {', '.join(updates)} WHERE {changed}" if update_existing and changed else "DO NOTHING"
-    return connection.exec_driver_sql(
-        f'INSERT INTO "{table.name}" ({_quoted(columns)}) SELECT {_quoted(columns)} FROM "{stage}" '
-        f"ON CONFLICT ({_quoted(key)}) {action}"
-    ).rowcount
+    written, inserted = connection.exec_driver_sql(
+        f'WITH merged AS (INSERT INTO "{table.name}" ({_quoted(columns)}) SELECT {_quoted(columns)} FROM "{stage}" '
+        f"ON CONFLICT ({_quoted(key)}) {action} RETURNING xmax = 0 AS inserted) "
+        "SELECT count(*), count(*) FILTER (WHERE inserted) FROM merged"
+    ).one()
+    if added is not None:
+        added[table.name] += inserted
+    return written
 
 
 def upsert(
@@ -305,12 +311,14 @@ def upsert(
     key: Sequence[str] | None = None,
     batch_size: int = DEFAULT_BATCH,
     update_existing: bool = True,
+    added: Counter[str] | None = None,
 ) -> int:
     """Insert or update ``rows`` in ``table`` on ``key`` (default: :func:`conflict_key`).
 
     With ``update_existing=False`` rows that already exist are left alone (parents another
     endpoint owns: create if missing, never overwrite). Returns the number of rows inserted or
-    changed (a row sent again with the same values is not written). Runs inside the caller's
+    changed (a row sent again with the same values is not written); ``added``, when given, is
+    increased by the rows that are new (see :func:`upsert_tuples`). Runs inside the caller's
     transaction, so a work unit's rows and its ledger entry commit together.
     """
     key = tuple(key or conflict_key(table))
@@ -322,7 +330,7 @@ def upsert(
     for shape, group in groups.items():
         columns = tuple(sorted(shape))
         written += upsert_tuples(connection, table, columns, list(map(_picker(columns), group)), key=key,
-                                 batch_size=batch_size, update_existing=update_existing)
+                                 batch_size=batch_size, update_existing=update_existing, added=added)
     return written
 
 
@@ -335,25 +343,67 @@ def upsert_tuples(
     key: Sequence[str] | None = None,
     batch_size: int = DEFAULT_BATCH,
     update_existing: bool = True,
+    added: Counter[str] | None = None,
 ) -> int:
     """:func:`upsert` for rows that are already tuples of ``columns``' values and distinct on
-    ``key``: a day's twelve thousand prices skip building, merging and grouping a dict each."""
+    ``key``: a day's twelve thousand prices skip building, merging and grouping a dict each.
+
+    ``added[table]``, when given, grows by the rows whose key was not stored yet: a fetch sums
+    these to know how many rows each table gained without counting a table of millions."""
     columns, key = tuple(columns), tuple(key or conflict_key(table))
     missing = set(columns) - set(table.c.keys())
     if missing:
         raise ValueError(f"{table.name} has no column(s) {sorted(missing)}")
     if connection.dialect.name == "postgresql" and len(rows) >= COPY_THRESHOLD:
-        return _copy_upsert(connection, table, columns, rows, key, update_existing)
+        return _copy_upsert(connection, table, columns, rows, key, update_existing, added)
+    newest_rowid = _newest_rowid(connection, table, columns) if added is not None else None
+    if added is not None and newest_rowid is None:
+        added[table.name] += len(rows) - _stored(connection, table, key, columns, rows)
+    before = newest_rowid() if newest_rowid else 0
     prepared = _prepared(table, columns, key, connection.dialect, update_existing)
     written = 0
     for start in range(0, len(rows), batch_size):
         batch = prepared.parameters(rows[start : start + batch_size])
         written += connection.exec_driver_sql(prepared.sql, batch).rowcount
+    if added is not None and newest_rowid:
+        added[table.name] += newest_rowid() - before
     return written
 
 
+def _newest_rowid(connection: Connection, table: Table, columns: Sequence[str]) -> Callable[[], int] | None:
+    """On SQLite, the table's largest rowid, read from the end of its b-tree: SQLite gives each
+    inserted row the largest rowid plus one, and the transaction holds the write lock, so the
+    growth across one statement is exactly the rows it inserted (an update keeps its rowid). Not
+    when the rows supply the rowid themselves (an INTEGER primary key they carry): None then."""
+    if connection.dialect.name != "sqlite":
+        return None
+    primary = list(table.primary_key.columns)
+    if len(primary) == 1 and primary[0].name in columns and primary[0].type.python_type is int:
+        return None
+    sql = f'SELECT max(rowid) FROM "{table.name}"'
+    return lambda: connection.exec_driver_sql(sql).scalar() or 0
+
+
+def _stored(connection: Connection, table: Table, key: Sequence[str], columns: Sequence[str],
+            rows: Sequence[tuple[Any, ...]]) -> int:
+    """How many of ``rows`` (values in ``columns`` order, distinct on ``key``) are already stored:
+    an index look-up per key, in chunks well under SQLite's bound-parameter limit."""
+    positions = [columns.index(name) for name in key]
+    if len(key) == 1:
+        keyed, pick = table.c[key[0]], itemgetter(positions[0])
+    else:
+        keyed, pick = tuple_(*(table.c[name] for name in key)), _picker(positions)
+    chunk = 400 // len(key)
+    found = 0
+    for start in range(0, len(rows), chunk):
+        keys = list(map(pick, rows[start : start + chunk]))
+        found += connection.scalar(select(func.count()).select_from(table).where(keyed.in_(keys))) or 0
+    return found
+
+
 def upsert_all(
-    connection: Connection, rows_by_table: Mapping[Table | str, Iterable[Row]], *, update_existing: bool = True
+    connection: Connection, rows_by_table: Mapping[Table | str, Iterable[Row]], *, update_existing: bool = True,
+    added: Counter[str] | None = None,
 ) -> dict[str, int]:
     """Upsert several tables in foreign-key order (parents first), whatever order they come in."""
     by_name = {(t if isinstance(t, str) else t.name): rows for t, rows in rows_by_table.items()}
@@ -361,7 +411,7 @@ def upsert_all(
     for table in metadata.sorted_tables:
         if table.name in by_name:
             rows = by_name.pop(table.name)
-            written[table.name] = upsert(connection, table, rows, update_existing=update_existing)
+            written[table.name] = upsert(connection, table, rows, update_existing=update_existing, added=added)
     if by_name:
         raise ValueError(f"unknown table(s) {sorted(by_name)}")
     return written

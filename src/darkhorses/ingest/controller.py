@@ -163,12 +163,13 @@ class _Run:
             return
         try:
             async with self._writing:
-                written = await asyncio.to_thread(self._write, fetched, started)
+                written, added = await asyncio.to_thread(self._write, fetched, started)
         except SQLAlchemyError as exc:
             for unit, _ in fetched:
                 self._failed(unit, exc, started)
             return
         self.report.written.update(written)
+        self.report.added.update(added)
         for unit, batch in fetched:
             self.report.units_done[unit.job] += 1
             self.report.quarantined += len(batch.quarantined)
@@ -190,7 +191,7 @@ class _Run:
         ledger.mark_failed(self.engine, unit, self.run_id, reason, started)
         self.report.failed.append({"job": unit.job, "key": unit.key, "reason": reason})
 
-    def _write(self, fetched: list[tuple[Unit, Batch]], started: dt.datetime) -> Counter[str]:
+    def _write(self, fetched: list[tuple[Unit, Batch]], started: dt.datetime) -> tuple[Counter[str], Counter[str]]:
         """Units' rows, quarantined records and ledger entries in one transaction. Runs in a
         thread, one write at a time, so that the event loop keeps starting requests meanwhile."""
         rows = fetched[0][1]
@@ -199,7 +200,8 @@ class _Run:
             for _, batch in fetched:
                 rows.extend(batch)
         with self.engine.begin() as connection:
-            written = write_batch(connection, rows)
+            added: Counter[str] = Counter()
+            written = write_batch(connection, rows, added)
             for unit, batch in fetched:
                 if batch.quarantined:
                     connection.execute(insert(dh_quarantine), [
@@ -209,7 +211,7 @@ class _Run:
                     ])
                 ledger.mark_done(connection, unit, self.run_id, batch.row_count(), started)
             beat(connection, "fetch", self.holder)
-        return written
+        return written, added
 
     def produce(self, unit: Unit) -> Callable[[], Awaitable[Batch]]:
         regions = self.settings.regions

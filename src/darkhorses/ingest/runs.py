@@ -34,6 +34,8 @@ class FetchReport:
     started_at: dt.datetime
     notes: list[str] = field(default_factory=list)
     written: Counter[str] = field(default_factory=Counter)
+    added: Counter[str] = field(default_factory=Counter)
+    """Rows each table gained (new less deleted), for ``ra_metadata_tracking``."""
     api_calls: Counter[str] = field(default_factory=Counter)
     api_429s: Counter[str] = field(default_factory=Counter)
     api_retries: Counter[str] = field(default_factory=Counter)
@@ -152,5 +154,5 @@ def finish_run(engine: Engine, run_id: int, report: FetchReport) -> None:
                 status=report.status, success=report.success, finished_at=now,
                 summary=report.to_json(), error=report.error)
         )
-        record_tables(connection, run_id=run_id, mode=report.mode, written=report.written, success=report.success,
-                      error=report.error, now=now)
+        record_tables(connection, run_id=run_id, mode=report.mode, written=report.written, added=report.added,
+                      success=report.success, error=report.error, now=now)

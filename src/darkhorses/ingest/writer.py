@@ -85,18 +85,19 @@ def _results_win(
     return trimmed
 
 
-def write_batch(connection: Connection, batch: Batch) -> Counter[str]:
-    """Apply every row of ``batch``; returns rows written per table (fills are rows already counted)."""
+def write_batch(connection: Connection, batch: Batch, added: Counter[str] | None = None) -> Counter[str]:
+    """Apply every row of ``batch``; returns rows written per table (fills are rows already counted).
+    ``added``, when given, grows by the rows each table gained (new rows less deleted ones)."""
     written: Counter[str] = Counter()
     fills = {table: list(rows) for table, rows in batch.fills.items()}
-    written.update(upsert_all(connection, batch.stubs, update_existing=False))
-    written.update(upsert_all(connection, _results_win(connection, batch.upserts, fills)))
+    written.update(upsert_all(connection, batch.stubs, update_existing=False, added=added))
+    written.update(upsert_all(connection, _results_win(connection, batch.upserts, fills), added=added))
     for table_name in (table.name for table in metadata.sorted_tables if fills.get(table.name)):
         _fill(connection, table_name, fills[table_name])
     for table_name, rows in batch.updates.items():
         written[table_name] += _update_by_primary_key(connection, table_name, rows)
-    written["ra_runner_odds"] += _write_odds(connection, batch.odds)
-    written["ra_runner_supplementary"] += _replace_supplementary(connection, batch.supplementary)
+    written["ra_runner_odds"] += _write_odds(connection, batch.odds, added)
+    written["ra_runner_supplementary"] += _replace_supplementary(connection, batch.supplementary, added)
     resulted = [row["id"] for row in batch.upserts.get("ra_mst_races", []) if row.get("has_result")]
     _mark_non_runners(connection, resulted)
     _stamp_results(connection, resulted)
@@ -148,7 +149,7 @@ def _update_by_primary_key(connection: Connection, table_name: str, rows: list[d
 _ODDS_WRITTEN = ("race_id", "horse_id", "bookmaker_id", *ODDS_COLUMNS[3:])
 
 
-def _write_odds(connection: Connection, rows: list[tuple[Any, ...]]) -> int:
+def _write_odds(connection: Connection, rows: list[tuple[Any, ...]], added: Counter[str] | None) -> int:
     """Odds rows (:data:`ODDS_COLUMNS` tuples) with bookmaker ids for codes; a price quoted twice
     for the same runner and firm (two spellings of one firm) keeps the later one."""
     if not rows:
@@ -165,10 +166,10 @@ def _write_odds(connection: Connection, rows: list[tuple[Any, ...]]) -> int:
     for race_id, horse_id, code, *prices in rows:
         key = (race_id, horse_id, ids[code])
         resolved[key] = (*key, *prices)
-    return upsert_tuples(connection, ra_runner_odds, _ODDS_WRITTEN, list(resolved.values()))
+    return upsert_tuples(connection, ra_runner_odds, _ODDS_WRITTEN, list(resolved.values()), added=added)
 
 
-def _replace_supplementary(connection: Connection, rows: list[dict[str, Any]]) -> int:
+def _replace_supplementary(connection: Connection, rows: list[dict[str, Any]], added: Counter[str] | None) -> int:
     """Make the supplementary records of every runner in ``rows`` exactly these: records beyond
     the new arrays' lengths go; the others are upserted, so a value a re-fetch leaves blank keeps
     the stored one, as everywhere."""
@@ -198,8 +199,10 @@ def _replace_supplementary(connection: Connection, rows: list[dict[str, Any]]) -
         )
         stale = [record_id for record_id, *key in stored if tuple(key) not in kept]
         for ids in _chunks(stale):
-            connection.execute(table.delete().where(table.c.id.in_(ids)))
-    return upsert(connection, table, resolved)
+            deleted = connection.execute(table.delete().where(table.c.id.in_(ids))).rowcount
+            if added is not None:
+                added[table.name] -= deleted
+    return upsert(connection, table, resolved, added=added)
 
 
 def _mark_non_runners(connection: Connection, race_ids: list[str]) -> None:

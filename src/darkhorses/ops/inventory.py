@@ -2,19 +2,22 @@
 
 Generated from ``schema.py`` every time, so it cannot drift from the schema the way the old
 hand-maintained inventory did. Given a database, it adds each table's row count and each column's
-non-null count and fill percentage, counted with one ``SELECT`` per table.
+non-null count and fill percentage, counted with one ``SELECT`` per table, or, for a big
+PostgreSQL table, read from the planner's statistics and marked ``estimated``
+(:mod:`darkhorses.db.sizes`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, func, inspect, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
 from darkhorses.db.schema import endpoint_paths, metadata
+from darkhorses.db.sizes import estimated_fill
 from darkhorses.db.upsert import missing_value_rule
 
 _POSTGRES = postgresql.dialect()
@@ -39,26 +42,39 @@ def _column_entry(table: Table, name: str) -> dict[str, Any]:
     }
 
 
-def column_fill(connection: Connection, table: Table) -> tuple[int, dict[str, int]]:
-    """Row count and per-column non-null counts in one scan."""
+class ColumnFill(NamedTuple):
+    rows: int
+    non_null: dict[str, int]
+    """Per column, the rows holding a value."""
+    estimated: bool
+    """True when both come from PostgreSQL's planner statistics rather than a count."""
+
+
+def column_fill(connection: Connection, table: Table) -> ColumnFill:
+    """Row count and per-column non-null counts: the planner's estimates for a big PostgreSQL
+    table, otherwise counted in one scan."""
+    estimate = estimated_fill(connection, table)
+    if estimate is not None:
+        return ColumnFill(*estimate, estimated=True)
     query = select(func.count().label("__rows__"), *(func.count(c).label(c.name) for c in table.columns))
     row = connection.execute(query).mappings().one()
-    return row["__rows__"], {c.name: row[c.name] for c in table.columns}
+    return ColumnFill(row["__rows__"], {c.name: row[c.name] for c in table.columns}, estimated=False)
 
 
 def build_inventory(engine: Engine | None = None) -> dict[str, Any]:
     """The inventory as plain data, ready for JSON. Tables missing from the database are
-    listed with ``rows: null`` rather than failing, so a partly migrated database still reports."""
+    listed with ``rows: null`` rather than failing, so a partly migrated database still reports.
+    ``estimated`` says whether a table's figures are the planner's estimates."""
     present = set(inspect(engine).get_table_names()) if engine is not None else set()
     tables = []
     for table in metadata.sorted_tables:
         columns = [_column_entry(table, name) for name in table.c.keys()]
         entry: dict[str, Any] = {"name": table.name, "column_count": len(columns), "columns": columns}
         if engine is not None:
-            entry["rows"] = None
+            entry["rows"], entry["estimated"] = None, False
             if table.name in present:
                 with engine.connect() as connection:
-                    rows, filled = column_fill(connection, table)
+                    rows, filled, entry["estimated"] = column_fill(connection, table)
                 entry["rows"] = rows
                 for column in columns:
                     column["non_null"] = filled[column["name"]]

@@ -18,8 +18,10 @@ from sqlalchemy.engine import Connection, Engine, Row
 from darkhorses.db import migrate
 from darkhorses.db.engine import describe, make_engine, normalise_url
 from darkhorses.db.schema import (
-    dh_quarantine, dh_runs, dh_work_units, metadata, ra_mst_courses, ra_mst_horses, ra_mst_races,
+    dh_quarantine, dh_runs, dh_work_units, metadata, ra_metadata_tracking, ra_mst_courses, ra_mst_horses,
+    ra_mst_races,
 )
+from darkhorses.db.sizes import row_counts
 from darkhorses.db.types import UTCDateTime
 from darkhorses.errors import DatabaseError
 from darkhorses.london import LONDON
@@ -42,6 +44,8 @@ class TableStatus:
     name: str
     rows: int
     last_updated: dt.datetime | None
+    estimated: bool = False
+    """``rows`` is PostgreSQL's planner estimate, not a count (a big table: :mod:`darkhorses.db.sizes`)."""
 
 
 @dataclass(frozen=True)
@@ -186,14 +190,24 @@ def require_schema(engine: Engine) -> str:
 
 
 def table_counts(connection: Connection) -> tuple[TableStatus, ...]:
-    """Rows and the newest change of every table, as one ``UNION ALL``."""
+    """Rows and the newest change of every table. A big PostgreSQL table's rows are the planner's
+    estimate, and its newest change is when a fetch last wrote it (``ra_metadata_tracking``) where
+    one has: the newest row stamp would mean reading every row."""
+    counts = row_counts(connection, metadata.sorted_tables)
+    tracking = ra_metadata_tracking.c
+    fetched = dict(connection.execute(select(tracking.table_name, tracking.last_updated).where(
+        tracking.table_name.in_([name for name, count in counts.items() if count.estimated]))).all())
     parts: list[Select[Any]] = []
     for table in metadata.sorted_tables:
         stamp = next((table.c[name] for name in UPDATE_COLUMNS if name in table.c), None)
-        newest = type_coerce(func.max(stamp), UTCDateTime()) if stamp is not None else cast(null(), UTCDateTime())
-        parts.append(select(literal(table.name).label("name"), func.count().label("rows"), newest.label("newest"))
-                     .select_from(table))
-    return tuple(sorted((TableStatus(*row) for row in connection.execute(union_all(*parts))), key=lambda t: t.name))
+        if stamp is None or table.name in fetched:  # no FROM: one row, whatever the table holds
+            parts.append(select(literal(table.name).label("name"), cast(null(), UTCDateTime()).label("newest")))
+        else:
+            parts.append(select(literal(table.name).label("name"),
+                                type_coerce(func.max(stamp), UTCDateTime()).label("newest")).select_from(table))
+    newest_by_table = {name: fetched.get(name, newest) for name, newest in connection.execute(union_all(*parts))}
+    return tuple(TableStatus(name, counts[name].rows, newest_by_table[name], counts[name].estimated)
+                 for name in sorted(counts))
 
 
 def freshness(connection: Connection) -> tuple[dt.date | None, dt.date | None]:

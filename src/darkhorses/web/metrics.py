@@ -17,6 +17,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine, Row
 
+from darkhorses.db.sizes import ESTIMATE_FROM_ROWS
 from darkhorses.errors import DatabaseError
 from darkhorses.ops.status import freshness, ledger, quarantined, require_schema, run_records, table_counts
 
@@ -49,7 +50,7 @@ class DatabaseCollector(Collector):
             jobs = ledger(connection)
             quarantine_count, _ = quarantined(connection, limit=1)
             runs = run_records(connection)
-        rows = GaugeMetricFamily("darkhorses_table_rows", "Rows per table", labels=["table"])
+        rows = GaugeMetricFamily("darkhorses_table_rows", f"Rows per table (PostgreSQL's planner estimate for a table of {ESTIMATE_FROM_ROWS:,} rows or more)", labels=["table"])
         for table in tables:
             rows.add_metric([table.name], table.rows)
         yield rows

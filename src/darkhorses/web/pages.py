@@ -74,7 +74,7 @@ def overview(engine: Engine, now: dt.datetime) -> dict[str, Any]:
         "health": {"ok": health.ok, "verdict": "healthy" if health.ok else "unhealthy",
                    "problems": health.problems, "summary": health.summary if health.ok else None},
         "latest_race_date": latest_race, "latest_result_date": latest_result, "last_daily_success": daily,
-        "tables": [{"name": t.name, "rows": t.rows, "last_updated": t.last_updated,
+        "tables": [{"name": t.name, "rows": t.rows, "estimated": t.estimated, "last_updated": t.last_updated,
                     "age_hours": round((now - t.last_updated).total_seconds() / 3600, 1) if t.last_updated else None}
                    for t in tables],
         "runs": runs,
@@ -132,7 +132,7 @@ def data(engine: Engine, now: dt.datetime) -> dict[str, Any]:
         "generated_at": now, "empty": not days, "hint": START_HINT,
         "range": {"first": days[0][0] if days else None, "last": days[-1][0] if days else None, "bucket": unit},
         "races_per_day": points,
-        "tables": [{"name": table["name"], "rows": table["rows"],
+        "tables": [{"name": table["name"], "rows": table["rows"], "estimated": table["estimated"],
                     "columns": [{key: column.get(key) for key in ("name", "source", "non_null", "fill_pct",
                                                                   "expected_fill")} for column in table["columns"]]}
                    for table in inventory["tables"]],
