@@ -21,6 +21,7 @@ from darkhorses.stats.context import Context
 from darkhorses.stats.job import Job
 from darkhorses.stats.record import select_list
 from darkhorses.stats.run import RUN_TABLE, is_test, race_facts
+from darkhorses.stats.scope import in_scope
 from darkhorses.stats.sql import Dialect, percent, pounds
 
 CATEGORY = "supplementary"
@@ -118,7 +119,7 @@ seq AS (
   FROM ra_mst_runners ru
   JOIN races ON races.race_id = ru.race_id
   LEFT JOIN {RUN_TABLE} r ON r.runner_id = ru.id
-  WHERE NOT {is_test('ru')}
+  WHERE NOT {is_test('ru')} AND {in_scope(ctx, 'horse', 'ru.horse_id')}
 ),
 s AS (
   SELECT runner_id, horse_id, f, w, s2, s3, {select_list(_window_columns())},
@@ -133,4 +134,8 @@ WINDOW ten_before AS (PARTITION BY horse_id ORDER BY runs_through RANGE BETWEEN 
 """
 
 
-JOBS = (Job(ra_runner_statistics, CATEGORY, stage_sql, stamp="updated_at", key=("runner_id",)),)
+def scope_sql(ctx: Context, alias: str) -> str:
+    return in_scope(ctx, "horse", f"{alias}.horse_id")
+
+
+JOBS = (Job(ra_runner_statistics, CATEGORY, stage_sql, stamp="updated_at", key=("runner_id",), scope=scope_sql),)
