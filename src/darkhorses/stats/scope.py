@@ -158,6 +158,9 @@ def build_scope(connection: Connection, ctx: Context, previous: Previous) -> Non
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
 
     def run(sql: str) -> None:
+        if ":since" not in sql:
+            connection.exec_driver_sql(sql)
+            return
         connection.execute(text(sql).bindparams(bindparam("since", type_=UTCDateTime())), params)
 
     # Runner rows whose run (or declaration) may read differently now.
@@ -199,7 +202,7 @@ UNION SELECT ru.id FROM ra_mst_runners ru JOIN ra_mst_horses h ON h.id = ru.hors
         for kind in PEDIGREE
     )
     parts = [now_keys, old_keys, masters, rows, counts] + ([window_people] if window_people else [])
-    run(f"CREATE TEMPORARY TABLE {SCOPE_TABLE} (kind TEXT NOT NULL, id TEXT NOT NULL)")
+    connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {SCOPE_TABLE} (kind TEXT NOT NULL, id TEXT NOT NULL)")
     run(f"INSERT INTO {SCOPE_TABLE} (kind, id) " + " UNION ".join(parts))
     # An ancestor whose own horse ran is in scope for its own-career columns.
     run(f"""INSERT INTO {SCOPE_TABLE} SELECT DISTINCT k.kind, k.id FROM (
