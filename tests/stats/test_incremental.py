@@ -6,8 +6,8 @@ amendment to a past result, a horse's first run, a pedigree filled in, a day wit
 and populates incrementally. After every step the statistics tables' digests are compared with
 those of a ``--full`` populate of the same data as of the same date.
 
-The base data is stamped far in the past, as if fetched long before, so the first incremental
-batch sees exactly the changes the test makes; the watermark overlap is cut to one second.
+After each populate the data is stamped far in the past, as if fetched long before, so each
+incremental batch sees exactly the changes of its step; the watermark overlap is cut to one second.
 """
 
 from __future__ import annotations
@@ -106,9 +106,8 @@ class World:
     def backdate(self) -> None:
         """Stamp every row as written long ago, and the last write (an idle jockey) an hour later,
         so the first populate's watermark lies well after the data it has seen."""
+        settle(self.engine)
         with self.engine.begin() as connection:
-            for name in scope.WATCHED:
-                connection.execute(update(schema.metadata.tables[name]).values(updated_at=LONG_AGO))
             connection.execute(insert(schema.ra_mst_jockeys), [
                 {"id": "joc_idle", "name": "IDLE", "updated_at": LONG_AGO + dt.timedelta(hours=1)}])
 
@@ -130,6 +129,14 @@ class World:
         connection.execute(update(table).where(table.c.id == key).values(**values, updated_at=func.now()))
 
 
+def settle(engine: Engine) -> None:
+    """Stamp every row long ago: what a step wrote lies before the next step's changes, however
+    close together the test runs them (SQLite stamps whole seconds)."""
+    with engine.begin() as connection:
+        for name in scope.WATCHED:
+            connection.execute(update(schema.metadata.tables[name]).values(updated_at=LONG_AGO))
+
+
 def _full_equals_incremental(engine: Engine, as_of: dt.date, **options: Any) -> PopulateResult:
     """Populate incrementally, then in full, and require the same statistics, row for row."""
     result = populate(engine, as_of=as_of, **options)
@@ -137,6 +144,7 @@ def _full_equals_incremental(engine: Engine, as_of: dt.date, **options: Any) -> 
     full = populate(engine, as_of=as_of, full=True, **options)
     assert not full.incremental and full.full_because == "--full"
     assert differing(incremental, database_digest(engine, STATS)) == []
+    settle(engine)
     return result
 
 
@@ -184,14 +192,18 @@ def test_a_late_result_amends_a_past_race(world: World) -> None:
     past = "rac_20"
     runners = _runners(engine, past)
     with engine.begin() as connection:
-        # the places of the first two are swapped, the third was in fact a non-runner and the
-        # fourth was ridden by another jockey
+        # the places of the first two are swapped, the third was in fact a non-runner, and the
+        # race was run over another distance on other going
         world.touch(connection, schema.ra_mst_runners, runners[0], position=2, position_raw="2")
         world.touch(connection, schema.ra_mst_runners, runners[1], position=1, position_raw="1")
         world.touch(connection, schema.ra_mst_runners, runners[2], position=None, position_raw="NR",
                     is_non_runner=True)
-        world.touch(connection, schema.ra_mst_runners, runners[3], jockey_id="joc_8")
         world.touch(connection, schema.ra_mst_races, "rac_7", distance_f=16, going="Heavy")
+    assert _full_equals_incremental(engine, LAST).incremental
+    with engine.begin() as connection:  # then the rider and trainer of another are corrected
+        connection.execute(insert(schema.ra_mst_jockeys), [{"id": "joc_sub", "name": "SUBSTITUTE"}])
+        connection.execute(insert(schema.ra_mst_trainers), [{"id": "tra_sub", "name": "SUBSTITUTE"}])
+        world.touch(connection, schema.ra_mst_runners, runners[3], jockey_id="joc_sub", trainer_id="tra_sub")
     assert _full_equals_incremental(engine, LAST).incremental
 
 
