@@ -214,6 +214,7 @@ def test_declared_race_resulted_and_a_first_run(world: World) -> None:
         connection.execute(insert(schema.ra_mst_sires), [{"id": "sir_new", "name": "NEW SIRE"}])
         connection.execute(insert(schema.ra_mst_horses), [{"id": "hrs_new", "name": "NEW", "sire_id": "sir_new"}])
         connection.execute(insert(schema.ra_mst_jockeys), [{"id": "joc_new", "name": "NEW JOCKEY"}])
+        connection.execute(insert(schema.ra_mst_trainers), [{"id": "tra_idle", "name": "NO RUNNERS YET"}])
         connection.execute(insert(schema.ra_mst_runners), [{
             "race_id": "rac_106", "horse_id": "hrs_new", "jockey_id": "joc_new", "trainer_id": "tra_1"}])
     assert _full_equals_incremental(engine, LAST).incremental
@@ -232,6 +233,12 @@ def test_pedigree_and_ancestor_records_change(world: World) -> None:
     assert _full_equals_incremental(engine, LAST).incremental
     with engine.begin() as connection:  # the foal is re-registered under another sire
         world.touch(connection, schema.ra_mst_horses, "hrs_foal", sire_id="sir_3")
+    assert _full_equals_incremental(engine, LAST).incremental
+    with engine.begin() as connection:  # a run of sir_2's own horse is amended: its own career changes
+        runner = connection.execute(select(func.max(schema.ra_mst_runners.c.id))
+                                    .where(schema.ra_mst_runners.c.horse_id == "hrs_11",
+                                           schema.ra_mst_runners.c.position.is_not(None))).scalar_one()
+        world.touch(connection, schema.ra_mst_runners, runner, position=None, position_raw="F", prize_won=None)
     assert _full_equals_incremental(engine, LAST).incremental
 
 
