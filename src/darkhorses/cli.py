@@ -198,7 +198,7 @@ def inventory(
 
 
 @app.command(cls=_SpacedLists,
-             epilog=_examples("darkhorses populate", "darkhorses populate --tables ra_mst_sires ra_mst_dams"))
+             epilog=_examples("darkhorses populate", "darkhorses populate --full --lookback 365 --min-runs 10"))
 def populate(
     category: Annotated[
         list[str] | None,
@@ -220,6 +220,23 @@ def populate(
     show_status: Annotated[
         bool, typer.Option("--status", help="Show each table's rows, last computation and column fill; compute nothing.")
     ] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Recompute every row (default: only what changed since the last populate).")
+    ] = False,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Count only races on or after this date, YYYY-MM-DD (default: all).")
+    ] = None,
+    lookback: Annotated[
+        int | None, typer.Option("--lookback", help="Count only the races of the last N days, the as-of date included.")
+    ] = None,
+    min_runs: Annotated[
+        int | None, typer.Option("--min-runs", help="Smallest group written to the performance and combination "
+                                                    "tables (default 5).")
+    ] = None,
+    min_group_runs: Annotated[
+        int | None, typer.Option("--min-group-runs", help="Smallest class or distance group ranked in the pedigree "
+                                                          "tables (default 1).")
+    ] = None,
 ) -> None:
     """Compute the statistics tables with set-based SQL, each replaced atomically, in the database
     DATABASE_URL names (which must exist: fetch data first).
@@ -234,7 +251,7 @@ def populate(
     from darkhorses.db.migrate import ensure_schema
     from darkhorses.ops.alerts import PopulateWatch, watch_populate
     from darkhorses.ops.status import open_for_reading
-    from darkhorses.stats.populate import parse_as_of
+    from darkhorses.stats.populate import check_window, parse_as_of
     from darkhorses.stats.populate import populate as run_populate
     from darkhorses.stats.populate import select_jobs
     from darkhorses.stats.status import status
@@ -243,6 +260,10 @@ def populate(
     category = [name for name in category or () if name != "core"]
     select_jobs(category, table or ())  # reject unknown names before touching the database
     day = parse_as_of(as_of) if as_of else None
+    first = parse_as_of(since, "--since") if since else None
+    sizes = {name: value for name, value in (("min_runs", min_runs), ("min_group_runs", min_group_runs))
+             if value is not None}
+    check_window(first, lookback, **sizes)
     if core and not show_status:
         _daily_sync()
         if not category and not table:
@@ -265,6 +286,7 @@ def populate(
         watch_populate(load_settings(), engine) if not test else contextlib.nullcontext(PopulateWatch())
     ) as watch:
         result = run_populate(engine, categories=category or (), tables=table or (), as_of=day, test=test,
+                              full=full, since=first, lookback=lookback, **sizes,
                               should_stop=lambda: bool(stopped_by))
         watch.interrupted = bool(result.left)
     for note in result.notes:
@@ -279,7 +301,8 @@ def populate(
         raise typer.Exit(SIGNAL_EXIT_CODES[stopped_by[0]])
     if not result.tables:
         return
-    mode = "test slice, nothing written" if result.test else "written"
+    mode = ("test slice, nothing written" if result.test else "incremental" if result.incremental
+            else f"every row recomputed: {result.full_because}")
     view = Table(title=f"as of {result.as_of} ({result.run_rows} runs; {mode})")
     for heading in ("table", "category", "rows", "seconds"):
         view.add_column(heading, justify="left" if heading in {"table", "category"} else "right")

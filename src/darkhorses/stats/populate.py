@@ -106,7 +106,8 @@ def parse_as_of(value: str, flag: str = "--as-of") -> dt.date:
         raise ConfigError(f"{flag} must be a date like 2025-02-10, not {value!r}") from None
 
 
-def check_window(since: dt.date | None, lookback: int | None, min_runs: int, min_group_runs: int) -> None:
+def check_window(since: dt.date | None, lookback: int | None, min_runs: int = MIN_RUNS,
+                 min_group_runs: int = MIN_GROUP_RUNS) -> None:
     """Refuse parameters that cannot shape a statistics window, with one line saying why."""
     if since is not None and lookback is not None:
         raise ConfigError("give --since or --lookback, not both")
