@@ -137,12 +137,18 @@ def generate(world: World, sizes: list[int]) -> dict[int, Dataset]:
     raise SystemExit(f"the world has fewer than {wanted[0]} runners")
 
 
+LOADED_AT = dt.datetime.combine(TODAY - dt.timedelta(days=1), dt.time(20), tzinfo=dt.timezone.utc)
+"""When the loaded history was "fetched": the evening before, well before the next day's fetch
+(rows stamped minutes before a populate fall within its watermark overlap and are recomputed)."""
+
+
 def _ordered(data: Dataset) -> Iterator[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]]:
     for table in ("ra_mst_courses", "ra_mst_jockeys", "ra_mst_trainers", "ra_mst_owners", "ra_mst_sires",
                   "ra_mst_dams", "ra_mst_damsires", "ra_mst_horses"):
-        yield table, MASTER_COLUMNS[table], list(data.masters.get(table, {}).values())
-    yield "ra_mst_races", RACE_COLUMNS, data.races
-    yield "ra_mst_runners", RUNNER_COLUMNS, data.runners
+        yield table, (*MASTER_COLUMNS[table], "updated_at"), [
+            (*row, LOADED_AT) for row in data.masters.get(table, {}).values()]
+    yield "ra_mst_races", (*RACE_COLUMNS, "updated_at"), [(*row, LOADED_AT) for row in data.races]
+    yield "ra_mst_runners", (*RUNNER_COLUMNS, "updated_at"), [(*row, LOADED_AT) for row in data.runners]
 
 
 def load_postgres(engine: Engine, data: Dataset) -> None:
@@ -292,7 +298,7 @@ def replicate(engine: Engine, copies: int, span_days: int) -> None:
     10M runners from the simulator's world would take hours; this takes minutes."""
     shift_years = span_days // 365 + 1
     postgres = engine.dialect.name == "postgresql"
-    horse_columns = MASTER_COLUMNS["ra_mst_horses"]
+    horse_columns = (*MASTER_COLUMNS["ra_mst_horses"], "updated_at")
     with engine.begin() as connection:
         for n in range(1, copies):
             days = 364 * shift_years * n  # whole weeks: the weekday of every race is kept
@@ -306,13 +312,14 @@ def replicate(engine: Engine, copies: int, span_days: int) -> None:
                 f"INSERT INTO ra_mst_horses ({', '.join(horse_columns)}) SELECT {', '.join(horse_values)} "
                 f"FROM ra_mst_horses WHERE {ORIGINAL}")
             race_values = [f"id || {suffix}" if c == "id" else shifted("date") if c == "date" else
-                           shifted_ts("off_dt") if c == "off_dt" else c for c in RACE_COLUMNS]
+                           shifted_ts("off_dt") if c == "off_dt" else c for c in (*RACE_COLUMNS, "updated_at")]
             connection.exec_driver_sql(
-                f"INSERT INTO ra_mst_races ({', '.join(RACE_COLUMNS)}) SELECT {', '.join(race_values)} "
+                f"INSERT INTO ra_mst_races ({', '.join(RACE_COLUMNS)}, updated_at) SELECT {', '.join(race_values)} "
                 f"FROM ra_mst_races WHERE {ORIGINAL} AND date <= '{TODAY}'")
-            runner_values = [f"{c} || {suffix}" if c in ("race_id", "horse_id") else c for c in RUNNER_COLUMNS]
+            runner_values = [f"{c} || {suffix}" if c in ("race_id", "horse_id") else c
+                             for c in (*RUNNER_COLUMNS, "updated_at")]
             connection.exec_driver_sql(
-                f"INSERT INTO ra_mst_runners ({', '.join(RUNNER_COLUMNS)}) SELECT {', '.join(runner_values)} "
+                f"INSERT INTO ra_mst_runners ({', '.join(RUNNER_COLUMNS)}, updated_at) SELECT {', '.join(runner_values)} "
                 f"FROM ra_mst_runners WHERE {ORIGINAL.replace('id', 'race_id')} AND race_id IN "
                 f"(SELECT id FROM ra_mst_races WHERE date <= '{TODAY}')")
         connection.exec_driver_sql("ANALYZE")

@@ -74,11 +74,14 @@ class Ancestor:
             "updated_at": ":batch_ts",
         }
         return f"""
-WITH c AS (
-  SELECT m.id, {_CAREER_SUMS}, MIN(r.race_date) AS first_date, MAX(r.race_date) AS last_date
-  FROM {self.master.name} m JOIN {RUN_TABLE} r ON r.horse_id = m.horse_id
-  WHERE {in_scope(ctx, self.kind, 'm.id')}
-  GROUP BY m.id
+WITH own AS (
+  SELECT horse_id, {_CAREER_SUMS}, MIN(race_date) AS first_date, MAX(race_date) AS last_date
+  FROM {RUN_TABLE}
+  WHERE horse_id IN (SELECT horse_id FROM {self.master.name} WHERE {in_scope(ctx, self.kind, 'id')})
+  GROUP BY horse_id
+),
+c AS (
+  SELECT m.id, own.* FROM {self.master.name} m JOIN own ON own.horse_id = m.horse_id
 ),
 f AS (
   SELECT {self.run_column} AS id, COUNT(*) AS n FROM ra_mst_horses

@@ -39,7 +39,7 @@ from sqlalchemy.engine import Connection
 
 from darkhorses.db.schema import dh_stats_state
 from darkhorses.db.types import UTCDateTime
-from darkhorses.stats.context import Context, day_number
+from darkhorses.stats.context import EPOCH, Context, day_number
 from darkhorses.stats.sql import Dialect
 
 SCOPE_TABLE = "scope_keys"
@@ -136,11 +136,12 @@ def _day_ranges(before: tuple[int, int], after: tuple[int, int]) -> list[tuple[i
     return [(lo, hi) for lo, hi in ranges if lo <= hi]
 
 
-def _days_sql(dialect: Dialect, date_sql: str, ranges: list[tuple[int, int]]) -> str:
+def _days_sql(date_sql: str, ranges: list[tuple[int, int]]) -> str:
+    """Dates within the day-number ranges, compared as dates so that the index on them serves."""
     if not ranges:
         return "FALSE"
-    day = dialect.day_number(date_sql)
-    return "(" + " OR ".join(f"{day} BETWEEN {lo} AND {hi}" for lo, hi in ranges) + ")"
+    return "(" + " OR ".join(f"{date_sql} BETWEEN '{EPOCH + dt.timedelta(days=lo)}' AND '{EPOCH + dt.timedelta(days=hi)}'"
+                             for lo, hi in ranges) + ")"
 
 
 def build_scope(connection: Connection, ctx: Context, previous: Previous) -> None:
@@ -166,8 +167,8 @@ def build_scope(connection: Connection, ctx: Context, previous: Previous) -> Non
     # Runner rows whose run (or declaration) may read differently now.
     run(f"""CREATE TEMPORARY TABLE {CHANGED_RUNNERS} AS
 SELECT ru.id AS runner_id FROM ra_mst_runners ru WHERE ru.updated_at >= :since
-UNION SELECT ru.id FROM ra_mst_runners ru JOIN ra_mst_races ra ON ra.id = ru.race_id
-  WHERE ra.updated_at >= :since OR {_days_sql(dialect, 'ra.date', moved)}
+UNION SELECT ru.id FROM ra_mst_runners ru JOIN ra_mst_races ra ON ra.id = ru.race_id WHERE ra.updated_at >= :since
+UNION SELECT ru.id FROM ra_mst_runners ru JOIN ra_mst_races ra ON ra.id = ru.race_id WHERE {_days_sql('ra.date', moved)}
 UNION SELECT ru.id FROM ra_mst_runners ru JOIN ra_mst_horses h ON h.id = ru.horse_id WHERE h.updated_at >= :since""")
     pedigree_now = {kind: f"COALESCE(h.{kind}_id, ru.{kind}_id)" for kind in PEDIGREE}
     now_keys = " UNION ".join(
@@ -190,7 +191,7 @@ UNION SELECT ru.id FROM ra_mst_runners ru JOIN ra_mst_horses h ON h.id = ru.hors
     )
     window_people = " UNION ".join(
         f"SELECT '{kind}', ru.{kind}_id FROM ra_mst_runners ru JOIN ra_mst_races ra ON ra.id = ru.race_id "
-        f"WHERE {_days_sql(dialect, 'ra.date', windows)} AND ru.{kind}_id IS NOT NULL"
+        f"WHERE {_days_sql('ra.date', windows)} AND ru.{kind}_id IS NOT NULL"
         for kind in PEOPLE
     ) if windows else ""
     counts = " UNION ".join(
@@ -204,11 +205,11 @@ UNION SELECT ru.id FROM ra_mst_runners ru JOIN ra_mst_horses h ON h.id = ru.hors
     parts = [now_keys, old_keys, masters, rows, counts] + ([window_people] if window_people else [])
     connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {SCOPE_TABLE} (kind TEXT NOT NULL, id TEXT NOT NULL)")
     run(f"INSERT INTO {SCOPE_TABLE} (kind, id) " + " UNION ".join(parts))
+    connection.exec_driver_sql(f"CREATE INDEX ix_{SCOPE_TABLE} ON {SCOPE_TABLE} (kind, id)")
     # An ancestor whose own horse ran is in scope for its own-career columns.
     run(f"""INSERT INTO {SCOPE_TABLE} SELECT DISTINCT k.kind, k.id FROM (
 {' UNION '.join(f"SELECT '{kind}' AS kind, id FROM ra_mst_{kind}s WHERE horse_id IN (SELECT id FROM {SCOPE_TABLE} WHERE kind = 'horse')" for kind in PEDIGREE)}
 ) k WHERE NOT EXISTS (SELECT 1 FROM {SCOPE_TABLE} s WHERE s.kind = k.kind AND s.id = k.id)""")
-    connection.exec_driver_sql(f"CREATE INDEX ix_{SCOPE_TABLE} ON {SCOPE_TABLE} (kind, id)")
     if dialect.is_postgres:
         connection.exec_driver_sql(f"ANALYZE {SCOPE_TABLE}")
         connection.exec_driver_sql(f"ANALYZE {CHANGED_RUNNERS}")
