@@ -115,13 +115,13 @@ def delete_unproduced(connection: Connection, job: Job, stage: str, ctx: Context
     """Delete the rows whose key the stage no longer produces; in an incremental batch only among
     the rows in scope, since the stage holds no other."""
     match = " AND ".join(f"s.{k} = {job.name}.{k}" for k in job.key)
-    scoped = "TRUE"
-    if job.scope is not None and ctx.incremental:
-        scoped = job.scope(ctx, job.name)
-        # The stage is small here, but the planner probes it once per row in scope: index it.
-        connection.exec_driver_sql(f"CREATE INDEX ix_{stage} ON {stage} ({', '.join(job.key)})")
-    connection.exec_driver_sql(
-        f"DELETE FROM {job.name} WHERE {scoped} AND NOT EXISTS (SELECT 1 FROM {stage} s WHERE {match})")
+    unproduced = f"NOT EXISTS (SELECT 1 FROM {stage} s WHERE {match})"
+    if job.scope is None or not ctx.incremental:
+        connection.exec_driver_sql(f"DELETE FROM {job.name} WHERE {unproduced}")
+        return
+    # The stage is small here, but the planner probes it once per row in scope: index it.
+    connection.exec_driver_sql(f"CREATE INDEX ix_{stage} ON {stage} ({', '.join(job.key)})")
+    connection.exec_driver_sql(f"DELETE FROM {job.name} WHERE {job.scope(ctx, job.name)} AND {unproduced}")
 
 
 def update_master(connection: Connection, job: Job, stage: str, columns: list[str]) -> None:

@@ -102,9 +102,13 @@ def stage_sql(dialect: Dialect, ctx: Context) -> str:
         for metric, value in METRICS.items()
     }
     output["updated_at"] = ":batch_ts"
+    # Only the races of horses in scope (by the runners' horse index), not every race's facts.
+    scoped_races = (f"race_id IN (SELECT race_id FROM ra_mst_runners WHERE {in_scope(ctx, 'horse', 'horse_id')})"
+                    if ctx.incremental else "TRUE")
     return f"""
 WITH races AS (
-  {race_facts(dialect, ctx, resulted=False)}
+  SELECT * FROM ({race_facts(dialect, ctx, resulted=False)}) rf
+  WHERE {scoped_races}
 ),
 seq AS (
   SELECT ru.id AS runner_id, {dialect.bytewise('ru.horse_id')} AS horse_id, races.race_date, races.race_day,

@@ -44,6 +44,7 @@ from darkhorses.stats.sql import Dialect
 
 SCOPE_TABLE = "scope_keys"
 CHANGED_RUNNERS = "scope_runners"
+CHANGED_KEYS = "scope_runner_keys"
 PEOPLE = ("jockey", "trainer", "owner")
 PEDIGREE = ("sire", "dam", "damsire")
 KINDS = ("horse", *PEOPLE, *PEDIGREE, *(f"{kind}_row" for kind in PEDIGREE))
@@ -155,7 +156,7 @@ def build_scope(connection: Connection, ctx: Context, previous: Previous) -> Non
                for r in _day_ranges((day_number(previous.as_of) - days + 1, day_number(previous.as_of)),
                                     (ctx.as_of_day - days + 1, ctx.as_of_day))]
     params = {"since": since}
-    for name in (CHANGED_RUNNERS, SCOPE_TABLE):
+    for name in (CHANGED_RUNNERS, CHANGED_KEYS, SCOPE_TABLE):
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
 
     def run(sql: str) -> None:
@@ -170,15 +171,19 @@ SELECT ru.id AS runner_id FROM ra_mst_runners ru WHERE ru.updated_at >= :since
 UNION SELECT ru.id FROM ra_mst_runners ru JOIN ra_mst_races ra ON ra.id = ru.race_id WHERE ra.updated_at >= :since
 UNION SELECT ru.id FROM ra_mst_runners ru JOIN ra_mst_races ra ON ra.id = ru.race_id WHERE {_days_sql('ra.date', moved)}
 UNION SELECT ru.id FROM ra_mst_runners ru JOIN ra_mst_horses h ON h.id = ru.horse_id WHERE h.updated_at >= :since""")
-    pedigree_now = {kind: f"COALESCE(h.{kind}_id, ru.{kind}_id)" for kind in PEDIGREE}
+    pedigree_now = ", ".join(f"COALESCE(h.{kind}_id, ru.{kind}_id) AS {kind}_id" for kind in PEDIGREE)
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {CHANGED_KEYS}")
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {CHANGED_KEYS} AS SELECT ru.horse_id, {', '.join(f'ru.{k}_id' for k in PEOPLE)}, "
+        f"{pedigree_now} FROM {CHANGED_RUNNERS} c JOIN ra_mst_runners ru ON ru.id = c.runner_id "
+        "LEFT JOIN ra_mst_horses h ON h.id = ru.horse_id")
     now_keys = " UNION ".join(
-        f"SELECT '{kind}', {column} FROM ra_mst_runners ru LEFT JOIN ra_mst_horses h ON h.id = ru.horse_id "
-        f"WHERE ru.id IN (SELECT runner_id FROM {CHANGED_RUNNERS}) AND {column} IS NOT NULL"
-        for kind, column in {"horse": "ru.horse_id", **{k: f"ru.{k}_id" for k in PEOPLE}, **pedigree_now}.items()
+        f"SELECT '{kind}', {kind}_id FROM {CHANGED_KEYS} WHERE {kind}_id IS NOT NULL"
+        for kind in ("horse", *PEOPLE, *PEDIGREE)
     )
     old_keys = " UNION ".join(
-        f"SELECT '{kind}', {kind}_id FROM {RUN_KEYS} WHERE runner_id IN (SELECT runner_id FROM {CHANGED_RUNNERS}) "
-        f"AND {kind}_id IS NOT NULL"
+        f"SELECT '{kind}', k.{kind}_id FROM {CHANGED_RUNNERS} c JOIN {RUN_KEYS} k ON k.runner_id = c.runner_id "
+        f"WHERE k.{kind}_id IS NOT NULL"
         for kind in ("horse", *PEOPLE, *PEDIGREE)
     )
     masters = " UNION ".join(
@@ -231,7 +236,7 @@ def scope_races_filter(ctx: Context, runner: str = "ru", horse: str = "h") -> st
 
 
 def drop_scope(connection: Connection) -> None:
-    for name in (CHANGED_RUNNERS, SCOPE_TABLE):
+    for name in (CHANGED_RUNNERS, CHANGED_KEYS, SCOPE_TABLE):
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
 
 
