@@ -325,19 +325,24 @@ def replicate(engine: Engine, copies: int, span_days: int) -> None:
         connection.exec_driver_sql("ANALYZE")
 
 
+RSS_WRAPPER = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)")
+
+
 def _populate_process(url: str, label: str, as_of: dt.date, *flags: str) -> float:
     """``darkhorses populate`` in a process of its own, timed, with its peak RSS."""
     command = [str(Path(sys.executable).parent / "darkhorses"), "populate", "--as-of", as_of.isoformat(), *flags]
     started = time.perf_counter()
-    process = subprocess.Popen(command, env={**os.environ, "DATABASE_URL": url, "COLUMNS": "120"},
-                               stdout=subprocess.PIPE, text=True)
-    output = process.stdout.read() if process.stdout else ""
-    _, status, usage = os.wait4(process.pid, 0)
+    # A small interpreter starts populate and reports its peak RSS: a child forked from this
+    # process (holding the whole dataset) would count this process's pages as its own.
+    process = subprocess.run([sys.executable, "-c", RSS_WRAPPER, *command], capture_output=True, text=True,
+                             env={**os.environ, "DATABASE_URL": url, "COLUMNS": "120"})
     total = time.perf_counter() - started
-    print(output, end="")
-    if status != 0:
-        raise SystemExit(f"{label}: populate failed ({status})")
-    print(f"  {label} TOTAL: {total:.1f} s, peak RSS {usage.ru_maxrss / 1024:.0f} MB, "
+    print(process.stdout, end="")
+    if process.returncode != 0:
+        raise SystemExit(f"{label}: populate failed ({process.returncode}): {process.stderr[-500:]}")
+    peak_kb = int(process.stderr.strip().splitlines()[-1])
+    print(f"  {label} TOTAL: {total:.1f} s, peak RSS {peak_kb / 1024:.0f} MB, "
           f"load {open('/proc/loadavg').read().split()[0]}", flush=True)
     return total
 
