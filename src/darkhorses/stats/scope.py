@@ -5,7 +5,8 @@ it can change only if one of its runs changed, entered or left the statistics wi
 entity's own row changed. The scope of a batch is that set of entities, per kind, held in the
 temporary table ``scope_keys (kind, id)``:
 
-* **changed runner rows**: written since the last populate's watermark (``updated_at``, theirs or
+* **changed runner rows**: written since the last populate's watermark (the database clock at its
+  snapshot, less :data:`WATERMARK_OVERLAP`), judged by ``updated_at``, theirs or
   their race's), all runner rows of a horse whose record changed (its pedigree feeds every run),
   and the runner rows of races that entered or left the window (the as-of date or ``--lookback``
   moved);
@@ -52,11 +53,12 @@ WINDOWS = (14, 30)
 """The rolling windows of the people tables (``recent_14d_*``, ``recent_30d_*``)."""
 WATERMARK_OVERLAP = dt.timedelta(minutes=10)
 """Changes are taken from this long before the last watermark on, so a fetch transaction that
-began before the last populate's snapshot and committed after it is still seen (recomputing a
-key twice is harmless). SQLite stamps whole seconds, so at least one second is needed."""
+began before the last populate's snapshot and committed after it (its rows stamped with its
+start) is still seen; recomputing a key twice is harmless. SQLite stamps whole seconds, so at
+least one second is needed."""
 WATCHED = ("ra_mst_runners", "ra_mst_races", "ra_mst_horses", "ra_mst_jockeys", "ra_mst_trainers",
            "ra_mst_owners", "ra_mst_sires", "ra_mst_dams", "ra_mst_damsires")
-"""The tables statistics read; the watermark is the latest ``updated_at`` among them."""
+"""The tables statistics read, whose ``updated_at`` says what changed."""
 RUN_KEYS = "dh_stats_run_keys"
 
 
@@ -84,11 +86,11 @@ def any_in_scope(ctx: Context, pairs: dict[str, str]) -> str:
     return "(" + " OR ".join(in_scope(ctx, kind, column) for kind, column in pairs.items()) + ")"
 
 
-def watermark(connection: Connection) -> dt.datetime | None:
-    """The latest write to any table statistics read (``updated_at`` is indexed where it is large)."""
-    parts = " UNION ALL ".join(f"SELECT MAX(updated_at) AS t FROM {name}" for name in WATCHED)
-    value = connection.execute(select(text("MAX(t)")).select_from(text(f"({parts}) w"))).scalar_one()
-    return UTCDateTime().process_result_value(value, connection.dialect) if value is not None else None
+def watermark(connection: Connection) -> dt.datetime:
+    """The database's clock at the batch's snapshot: every write stamped before it (less the
+    overlap, for transactions still open then) is in the data this batch reads."""
+    value = connection.execute(select(text("CURRENT_TIMESTAMP"))).scalar_one()
+    return UTCDateTime().process_result_value(value, connection.dialect)  # type: ignore[return-value]
 
 
 def read_previous(connection: Connection, tables: list[str]) -> Previous | None:
