@@ -116,11 +116,11 @@ def delete_unproduced(connection: Connection, job: Job, stage: str, ctx: Context
     the rows in scope, since the stage holds no other."""
     match = " AND ".join(f"s.{k} = {job.name}.{k}" for k in job.key)
     unproduced = f"NOT EXISTS (SELECT 1 FROM {stage} s WHERE {match})"
+    # The planner probes the stage once per row (SQLite, without an index, by scanning it).
+    connection.exec_driver_sql(f"CREATE INDEX ix_{stage} ON {stage} ({', '.join(job.key)})")
     if job.scope is None or not ctx.incremental:
         connection.exec_driver_sql(f"DELETE FROM {job.name} WHERE {unproduced}")
         return
-    # The stage is small here, but the planner probes it once per row in scope: index it.
-    connection.exec_driver_sql(f"CREATE INDEX ix_{stage} ON {stage} ({', '.join(job.key)})")
     connection.exec_driver_sql(f"DELETE FROM {job.name} WHERE {job.scope(ctx, job.name)} AND {unproduced}")
 
 
