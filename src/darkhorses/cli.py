@@ -179,7 +179,7 @@ def inventory(
 
 
 @app.command(cls=_SpacedLists,
-             epilog=_examples("darkhorses populate", "darkhorses populate --tables ra_mst_sires ra_mst_dams"))
+             epilog=_examples("darkhorses populate", "darkhorses populate --full --lookback 365 --min-runs 10"))
 def populate(
     category: Annotated[
         list[str] | None,
@@ -201,6 +201,23 @@ def populate(
     show_status: Annotated[
         bool, typer.Option("--status", help="Show each table's rows, last computation and column fill; compute nothing.")
     ] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Recompute every row (default: only what changed since the last populate).")
+    ] = False,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Count only races on or after this date, YYYY-MM-DD (default: all).")
+    ] = None,
+    lookback: Annotated[
+        int | None, typer.Option("--lookback", help="Count only the races of the last N days, the as-of date included.")
+    ] = None,
+    min_runs: Annotated[
+        int | None, typer.Option("--min-runs", help="Smallest group written to the performance and combination "
+                                                    "tables (default 5).")
+    ] = None,
+    min_group_runs: Annotated[
+        int | None, typer.Option("--min-group-runs", help="Smallest class or distance group ranked in the pedigree "
+                                                          "tables (default 1).")
+    ] = None,
 ) -> None:
     """Compute the statistics tables with set-based SQL, each replaced atomically, in the database
     DATABASE_URL names (which must exist: fetch data first).
@@ -225,10 +242,12 @@ def populate(
                              f"{len(entry.filled())}/{len(entry.fill)}", f"{least[0]} {least[1]:.1%}" if least else "-")
         console.print(view)
         return
+    sizes = {name: value for name, value in (("min_runs", min_runs), ("min_group_runs", min_group_runs))
+             if value is not None}
     with _progress() as progress, _stop_on_signals() as stopped_by:
         result = darkhorses.populate(settings.database_url, categories=category or (), tables=table or (), as_of=as_of,
-                                     test=test, progress=progress, settings=settings,
-                                     should_stop=lambda: bool(stopped_by))
+                                     full=full, since=since, lookback=lookback, **sizes, test=test,
+                                     progress=progress, settings=settings, should_stop=lambda: bool(stopped_by))
     for note in result.notes:
         console.print(note)
     if result.left:
@@ -239,7 +258,8 @@ def populate(
         raise typer.Exit(_signal_exit_code(stopped_by[0]))
     if not result.tables:
         return
-    mode = "test slice, nothing written" if result.test else "written"
+    mode = ("test slice, nothing written" if result.test else "incremental" if result.incremental
+            else f"every row recomputed: {result.full_because}")
     view = Table(title=f"as of {result.as_of} ({result.run_rows} runs; {mode})")
     for heading in ("table", "category", "rows", "seconds"):
         view.add_column(heading, justify="left" if heading in {"table", "category"} else "right")

@@ -109,18 +109,24 @@ def populate(
     categories: Sequence[str] = (),
     tables: Sequence[str] = (),
     as_of: dt.date | str | None = None,
+    full: bool = False,
+    since: dt.date | str | None = None,
+    lookback: int | None = None,
+    min_runs: int = statistics.MIN_RUNS,
+    min_group_runs: int = statistics.MIN_GROUP_RUNS,
     test: bool = False,
     client: SyncRacingApiClient | None = None,
     today: dt.date | None = None,
     progress: Progress | None = None,
     settings: Settings | None = None,
     should_stop: Callable[[], bool] | None = None,
-    **options: Any,
 ) -> PopulateResult:
     """Compute the statistics tables as of ``as_of`` (a date or ``YYYY-MM-DD``; default: today in
     London), each replaced atomically; all of them unless ``categories`` or ``tables`` name some. ``test`` computes a
-    recent slice and writes nothing. Other keyword arguments go to
-    :func:`darkhorses.stats.populate.populate` (``min_runs``, ...).
+    recent slice and writes nothing. After a populate of every table with the same parameters, only
+    what changed since is recomputed, unless ``full``. ``since`` (a date or ``YYYY-MM-DD``) or
+    ``lookback`` (days, ``as_of`` included) narrow the runs counted; ``min_runs`` and
+    ``min_group_runs`` are the smallest groups written (docs/statistics.md).
 
     The category ``core`` is fetch's daily sync (``client``, ``today`` and ``settings`` as for
     :func:`fetch`), run first; on its own it computes nothing else, and if the sync does not
@@ -131,6 +137,9 @@ def populate(
     """
     if isinstance(as_of, str):
         as_of = statistics.parse_as_of(as_of)
+    if isinstance(since, str):
+        since = statistics.parse_as_of(since, "--since")
+    statistics.check_window(since, lookback, min_runs, min_group_runs)
     wanted = [category for category in categories if category != CORE]
     statistics.select_jobs(wanted, tables)  # unknown names are refused before anything is opened
     notes: tuple[str, ...] = ()
@@ -147,7 +156,8 @@ def populate(
         watching = watch_populate(settings, db.engine) if settings is not None and not test else None
         with watching or nullcontext(PopulateWatch()) as watch:
             result = statistics.populate(db.engine, categories=wanted, tables=tables, as_of=as_of, test=test,
-                                         should_stop=should_stop, **options)
+                                         full=full, since=since, lookback=lookback, min_runs=min_runs,
+                                         min_group_runs=min_group_runs, should_stop=should_stop)
             watch.interrupted = bool(result.left)
     return dataclasses.replace(result, notes=notes + result.notes)
 

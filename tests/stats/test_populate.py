@@ -20,6 +20,7 @@ from darkhorses.db.schema import (
 )
 from darkhorses.errors import ConfigError
 from darkhorses.stats import replace
+from darkhorses.stats.context import Context
 from darkhorses.stats.job import Job
 from darkhorses.stats.populate import JOBS, populate, select_jobs
 from darkhorses.stats.status import TableStatus, status
@@ -95,10 +96,10 @@ def test_a_failure_in_either_lane_fails_the_batch_and_keeps_that_table(
     populate(engine, tables=tables, as_of=D, now=BATCH_TS, min_runs=1)
     real = replace.delete_unproduced
 
-    def fail_combinations(connection: Connection, job: Job, stage: str) -> None:
+    def fail_combinations(connection: Connection, job: Job, stage: str, ctx: Context) -> None:
         if job.name == "ra_entity_combinations":
             raise RuntimeError("disk full")
-        real(connection, job, stage)
+        real(connection, job, stage, ctx)
 
     monkeypatch.setattr(replace, "delete_unproduced", fail_combinations)
     with pytest.raises(RuntimeError, match="disk full"):

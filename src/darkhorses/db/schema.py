@@ -359,6 +359,7 @@ ra_mst_horses = Table(
     derived("profile_source", Text, (HORSE_PRO, HORSE_STANDARD), "pro | standard | none (404 on both)"),
     system("enriched_at", UTCDateTime, by="ingest.horses"),
     *timestamps(),
+    Index(None, "updated_at"),
 )
 
 ra_horse_pedigree = Table(
@@ -445,6 +446,7 @@ ra_mst_races = Table(
     *timestamps(),
     Index(None, "date"),
     Index(None, "course_id", "date"),
+    Index(None, "updated_at"),
 )
 
 # --------------------------------------------------------------------------- runners
@@ -524,7 +526,8 @@ ra_mst_runners = Table(
     system("result_updated_at", UTCDateTime, by="ingest.results"),
     *timestamps(),
     UniqueConstraint("race_id", "horse_id"),
-    *(Index(None, key) for key in ("horse_id", "jockey_id", "trainer_id", "owner_id", "sire_id", "dam_id", "damsire_id")),
+    *(Index(None, key) for key in ("horse_id", "jockey_id", "trainer_id", "owner_id", "sire_id", "dam_id", "damsire_id",
+                                   "updated_at")),
 )
 
 ra_mst_race_results = Table(
@@ -895,6 +898,32 @@ dh_alert_state = Table(
 )
 """One row per open problem that alerts know about (see :mod:`darkhorses.ops.alerts`): shared by
 every process on the database, so each problem is announced once and resolved once."""
+
+_STATE_BY = "stats.scope"
+
+dh_stats_state = Table(
+    "dh_stats_state",
+    metadata,
+    system("table_name", Text, primary_key=True, by=_STATE_BY),
+    system("as_of", Date, nullable=False, by=_STATE_BY),
+    system("first_day", Integer, by=_STATE_BY, empty_because="filled only when --since or --lookback narrows the window"),
+    system("parameters", Text, nullable=False, by=_STATE_BY),
+    system("watermark", UTCDateTime, by=_STATE_BY, empty_because="empty only when the database held no data"),
+    system("populated_at", UTCDateTime, nullable=False, by=_STATE_BY),
+)
+"""What each statistics table describes since its last complete populate: the as-of date, the
+window, the parameters and the latest write it saw. An incremental populate starts from here."""
+
+dh_stats_run_keys = Table(
+    "dh_stats_run_keys",
+    metadata,
+    system("runner_id", SURROGATE_ID, primary_key=True, autoincrement=False, by=_STATE_BY),
+    *(system(f"{kind}_id", Text, by=_STATE_BY, empty_because="the run has no such entity")
+      for kind in ("horse", "jockey", "trainer", "owner", "sire", "dam", "damsire")),
+)
+"""The keys each run had at the last populate, so an incremental one can update the entities a
+changed run no longer belongs to (a jockey replaced by an amended result, a run that became a
+non-runner)."""
 
 CONTRACT_TABLES: tuple[Table, ...] = tuple(t for t in metadata.sorted_tables if t.name.startswith("ra_"))
 """The tables downstream apps read, in foreign-key order (parents first)."""

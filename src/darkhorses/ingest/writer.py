@@ -206,7 +206,8 @@ def _replace_supplementary(connection: Connection, rows: list[dict[str, Any]], a
 
 
 def _mark_non_runners(connection: Connection, race_ids: list[str]) -> None:
-    """Declared runners of a resulted race with no result row did not start."""
+    """Declared runners of a resulted race with no result row did not start. Only rows that change
+    are written, and they are stamped ``updated_at`` like any upsert (incremental populate reads it)."""
     started = exists().where(
         ra_mst_race_results.c.race_id == ra_mst_runners.c.race_id,
         ra_mst_race_results.c.horse_id == ra_mst_runners.c.horse_id,
@@ -214,8 +215,9 @@ def _mark_non_runners(connection: Connection, race_ids: list[str]) -> None:
     for chunk in _chunks(race_ids):
         connection.execute(
             ra_mst_runners.update()
-            .where(ra_mst_runners.c.race_id.in_(chunk), ~started)
-            .values(is_non_runner=True, is_scratched=True)
+            .where(ra_mst_runners.c.race_id.in_(chunk), ~started,
+                   ~and_(ra_mst_runners.c.is_non_runner.is_(True), ra_mst_runners.c.is_scratched.is_(True)))
+            .values(is_non_runner=True, is_scratched=True, updated_at=func.now())
         )
 
 

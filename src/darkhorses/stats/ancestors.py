@@ -24,6 +24,7 @@ from darkhorses.stats.context import Context
 from darkhorses.stats.job import Job
 from darkhorses.stats.record import select_list
 from darkhorses.stats.run import RUN_TABLE
+from darkhorses.stats.scope import in_scope
 from darkhorses.stats.sql import Dialect, percent, pounds, ratio
 
 CATEGORY = "pedigree"
@@ -73,26 +74,36 @@ class Ancestor:
             "updated_at": ":batch_ts",
         }
         return f"""
-WITH c AS (
-  SELECT m.id, {_CAREER_SUMS}, MIN(r.race_date) AS first_date, MAX(r.race_date) AS last_date
-  FROM {self.master.name} m JOIN {RUN_TABLE} r ON r.horse_id = m.horse_id
-  GROUP BY m.id
+WITH own AS (
+  SELECT horse_id, {_CAREER_SUMS}, MIN(race_date) AS first_date, MAX(race_date) AS last_date
+  FROM {RUN_TABLE}
+  WHERE horse_id IN (SELECT horse_id FROM {self.master.name} WHERE {in_scope(ctx, self.kind, 'id')})
+  GROUP BY horse_id
+),
+c AS (
+  SELECT m.id, own.* FROM {self.master.name} m JOIN own ON own.horse_id = m.horse_id
 ),
 f AS (
   SELECT {self.run_column} AS id, COUNT(*) AS n FROM ra_mst_horses
-  WHERE {self.run_column} IS NOT NULL GROUP BY {self.run_column}
+  WHERE {self.run_column} IS NOT NULL AND {in_scope(ctx, self.kind, self.run_column)} GROUP BY {self.run_column}
 ),
 p AS (
   SELECT {self.run_column} AS id, {_CAREER_SUMS}, COUNT(DISTINCT horse_id) AS horses
-  FROM {RUN_TABLE} WHERE {self.run_column} IS NOT NULL GROUP BY {self.run_column}
+  FROM {RUN_TABLE} WHERE {self.run_column} IS NOT NULL AND {in_scope(ctx, self.kind, self.run_column)}
+  GROUP BY {self.run_column}
 )
 SELECT {select_list(columns)}
 FROM {self.master.name} m
 LEFT JOIN c ON c.id = m.id LEFT JOIN f ON f.id = m.id LEFT JOIN p ON p.id = m.id
+WHERE {in_scope(ctx, self.kind, 'm.id')}
 """
 
+    def scope_sql(self, ctx: Context, alias: str) -> str:
+        return in_scope(ctx, self.kind, f"{alias}.{self.run_column}")
+
     def job(self) -> Job:
-        return Job(self.table, CATEGORY, self.stage_sql, stamp="updated_at", key=(self.run_column,))
+        return Job(self.table, CATEGORY, self.stage_sql, stamp="updated_at", key=(self.run_column,),
+                   scope=self.scope_sql)
 
 
 SIRE_STATS = Ancestor(ra_sire_stats, ra_mst_sires, "sire", "progeny", "total_progeny")

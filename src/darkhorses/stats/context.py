@@ -33,24 +33,47 @@ def day_number(day: dt.date) -> int:
 class Context:
     """What one batch computes: as of ``as_of``, stamped ``batch_ts``.
 
-    ``first_day`` (a day number) limits the run relation to a recent slice (``--test``).
+    The statistics window is every resulted race on or before ``as_of``, narrowed by ``since``
+    (races on or after that date) or ``lookback`` (the last N days, ``as_of`` included); the
+    ``test_from`` slice (``--test``) narrows it the same way. ``incremental`` restricts every
+    statement to the keys in the batch's scope (:mod:`darkhorses.stats.scope`).
     """
 
     as_of: dt.date
     batch_ts: dt.datetime
     min_runs: int = MIN_RUNS
     min_group_runs: int = MIN_GROUP_RUNS
-    first_day: int | None = None
+    since: dt.date | None = None
+    lookback: int | None = None
+    test_from: dt.date | None = None
+    incremental: bool = False
 
     @property
     def as_of_day(self) -> int:
         return day_number(self.as_of)
 
+    @property
+    def first_day(self) -> int | None:
+        """The first day number of the statistics window, or None for all history."""
+        starts = [day_number(day) for day in (self.since, self.test_from) if day is not None]
+        if self.lookback is not None:
+            starts.append(self.as_of_day - self.lookback + 1)
+        return max(starts, default=None)
+
+    def parameters(self) -> dict[str, object]:
+        """What shapes the numbers besides the as-of date and the data: a change in any of them
+        means every row must be recomputed."""
+        return {"min_runs": self.min_runs, "min_group_runs": self.min_group_runs,
+                "since": self.since.isoformat() if self.since else None, "lookback_days": self.lookback}
+
     def query_filters(self) -> str:
         """The JSON recorded in ``query_filters``: the parameters that shaped the numbers."""
-        filters: dict[str, object] = {"as_of": self.as_of.isoformat(), "min_runs": self.min_runs, "lookback_days": None}
-        if self.first_day is not None:
-            filters["test_slice_from"] = (EPOCH + dt.timedelta(days=self.first_day)).isoformat()
+        filters: dict[str, object] = {"as_of": self.as_of.isoformat(), "min_runs": self.min_runs,
+                                      "lookback_days": self.lookback}
+        if self.since is not None:
+            filters["since"] = self.since.isoformat()
+        if self.test_from is not None:
+            filters["test_slice_from"] = self.test_from.isoformat()
         return json.dumps(filters, sort_keys=True)
 
     def params(self) -> dict[str, Any]:

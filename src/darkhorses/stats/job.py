@@ -11,6 +11,10 @@ from darkhorses.stats.context import Context
 from darkhorses.stats.sql import Dialect
 
 StageSql = Callable[[Dialect, Context], str]
+ScopeSql = Callable[[Context, str], str]
+"""A predicate over a row of the table (its alias given): the row belongs to the batch's scope."""
+CalendarSql = Callable[[Dialect], str]
+"""An ``UPDATE`` of the table's columns that change with the as-of date alone (``:as_of``, ``:as_of_day``)."""
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,10 @@ class Job:
     ``master`` tables (jockeys, sires, ...) hold fetched identity columns, so only their statistics
     columns are updated, row by row on ``id``. Other tables are calculated outright: their rows are
     upserted on ``key`` and rows whose key is no longer produced are deleted.
+
+    In an incremental batch the SELECT produces only the rows of keys in scope, and only rows
+    that ``scope`` accepts may be deleted; ``calendar`` then brings every row's date-dependent
+    columns to the new as-of date (cheap: no aggregate, one pass over the table).
     """
 
     table: Table
@@ -28,6 +36,8 @@ class Job:
     stamp: str
     key: tuple[str, ...] = ("id",)
     master: bool = False
+    scope: ScopeSql | None = None
+    calendar: CalendarSql | None = None
 
     @property
     def name(self) -> str:

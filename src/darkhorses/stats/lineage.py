@@ -13,6 +13,7 @@ from darkhorses.db.schema import ra_lineage
 from darkhorses.stats.context import Context
 from darkhorses.stats.job import Job
 from darkhorses.stats.run import RUN_TABLE
+from darkhorses.stats.scope import any_in_scope, in_scope
 from darkhorses.stats.sql import Dialect
 
 CATEGORY = "pedigree"
@@ -26,6 +27,7 @@ PATHS = (
 
 
 def stage_sql(dialect: Dialect, ctx: Context) -> str:
+    recomputed = any_in_scope(ctx, {"horse": "r.horse_id", **{f"{column[:-3]}_row": f"r.{column}" for column, *_ in PATHS}})
     parts = [
         f"""SELECT CAST(r.runner_id AS TEXT) || '_{generation}_{path}' AS lineage_id,
        r.runner_id, r.horse_id, {generation} AS generation, '{path}' AS lineage_path,
@@ -34,10 +36,16 @@ def stage_sql(dialect: Dialect, ctx: Context) -> str:
 FROM {RUN_TABLE} r
 LEFT JOIN {master} m ON m.id = r.{column}
 LEFT JOIN ra_mst_horses h ON h.id = m.horse_id
-WHERE r.{column} IS NOT NULL"""
+WHERE r.{column} IS NOT NULL AND {recomputed}"""
         for column, master, generation, path, relation in PATHS
     ]
     return "\nUNION ALL\n".join(parts)
 
 
-JOBS = (Job(ra_lineage, CATEGORY, stage_sql, stamp="updated_at", key=("lineage_id",)),)
+def scope_sql(ctx: Context, alias: str) -> str:
+    """A lineage row goes stale only through its run (a changed runner row or horse record, both
+    putting the horse in scope); a renamed ancestor rewrites rows without removing any."""
+    return in_scope(ctx, "horse", f"{alias}.horse_id")
+
+
+JOBS = (Job(ra_lineage, CATEGORY, stage_sql, stamp="updated_at", key=("lineage_id",), scope=scope_sql),)

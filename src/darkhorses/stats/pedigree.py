@@ -19,6 +19,7 @@ from darkhorses.stats.context import Context
 from darkhorses.stats.job import Job
 from darkhorses.stats.record import RECORD_RESUMS, RECORD_SUMS, record_values, select_list
 from darkhorses.stats.run import RUN_TABLE
+from darkhorses.stats.scope import in_scope
 from darkhorses.stats.sql import Dialect, ae_index, decimal, percent
 
 CATEGORY = "pedigree"
@@ -40,7 +41,7 @@ _FURLONGS = "CAST(k / 2 AS TEXT) || CASE WHEN k % 2 = 1 THEN '.5f' ELSE 'f' END"
 DISTANCE = Breakdown("distance", "key_hf", _FURLONGS, _FURLONGS)
 
 
-def breakdown_ctes(dialect: Dialect, entity: str, breakdown: Breakdown) -> str:
+def breakdown_ctes(dialect: Dialect, entity: str, breakdown: Breakdown, scoped: str = "TRUE") -> str:
     """CTEs ``<kind>_top``: one row per entity with the three ranked slots already pivoted."""
     b = breakdown.kind
     slots = ",\n         ".join(
@@ -58,7 +59,7 @@ def breakdown_ctes(dialect: Dialect, entity: str, breakdown: Breakdown) -> str:
     return f"""{b}_groups AS (
   SELECT {entity} AS id, {breakdown.key_sql} AS k, COUNT(*) AS n, SUM(is_win) AS w,
          SUM(has_sp * is_win) AS wsp, SUM(p_nano) AS e
-  FROM {RUN_TABLE} WHERE {entity} IS NOT NULL AND {breakdown.key_sql} IS NOT NULL
+  FROM {RUN_TABLE} WHERE {entity} IS NOT NULL AND {breakdown.key_sql} IS NOT NULL AND {scoped}
   GROUP BY {entity}, {breakdown.key_sql}
   HAVING COUNT(*) >= :min_group_runs
 ),
@@ -119,29 +120,37 @@ class Pedigree:
                 for name in ("name", "runners", "wins", "win_percent", "ae"):
                     columns[f"{b}_{r}_{name}"] = f"{alias}.{b}_{r}_{name}"
         entity = self.run_column
+        kind = entity.removesuffix("_id")
+        scoped = in_scope(ctx, kind, entity)
         return f"""
 WITH per_horse AS (
   SELECT {entity} AS id, horse_id, {RECORD_SUMS}
-  FROM {RUN_TABLE} WHERE {entity} IS NOT NULL GROUP BY {entity}, horse_id
+  FROM {RUN_TABLE} WHERE {entity} IS NOT NULL AND {scoped} GROUP BY {entity}, horse_id
 ),
 a AS (
   SELECT id, {RECORD_RESUMS}, COUNT(*) AS horses, SUM(CASE WHEN n_wins > 0 THEN 1 ELSE 0 END) AS winners
   FROM per_horse GROUP BY id
 ),
-{breakdown_ctes(dialect, entity, CLASS)},
-{breakdown_ctes(dialect, entity, DISTANCE)},
+{breakdown_ctes(dialect, entity, CLASS, scoped)},
+{breakdown_ctes(dialect, entity, DISTANCE, scoped)},
 summary AS (
   SELECT {select_list(columns)}
   FROM {self.table.name} m
   LEFT JOIN a ON a.id = m.id
   LEFT JOIN class_top c ON c.id = m.id
   LEFT JOIN distance_top d ON d.id = m.id
+  WHERE {in_scope(ctx, kind, 'm.id')}
 )
 SELECT summary.*, {quality_score()} AS data_quality_score FROM summary
 """
 
+    def calendar_sql(self, dialect: Dialect) -> str:
+        """Every row says which as-of date it describes."""
+        return f"UPDATE {self.table.name} SET data_as_of = :as_of"
+
     def job(self) -> Job:
-        return Job(self.table, CATEGORY, self.stage_sql, stamp="analysis_last_updated", master=True)
+        return Job(self.table, CATEGORY, self.stage_sql, stamp="analysis_last_updated", master=True,
+                   calendar=self.calendar_sql)
 
 
 SIRES = Pedigree(ra_mst_sires, "sire_id")

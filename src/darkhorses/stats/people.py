@@ -16,6 +16,7 @@ from darkhorses.stats.context import Context
 from darkhorses.stats.job import Job
 from darkhorses.stats.record import RECORD_SUMS, record_values, select_list
 from darkhorses.stats.run import RUN_TABLE
+from darkhorses.stats.scope import in_scope
 from darkhorses.stats.sql import Dialect, percent
 
 CATEGORY = "statistics"
@@ -74,15 +75,27 @@ WITH a AS (
          MAX(race_date) AS last_date, MAX(race_day) AS last_day,
          MAX(CASE WHEN is_win = 1 THEN race_date END) AS last_win_date,
          MAX(CASE WHEN is_win = 1 THEN race_day END) AS last_win_day{windows}{horses}
-  FROM {RUN_TABLE} WHERE {self.run_column} IS NOT NULL
+  FROM {RUN_TABLE} WHERE {self.run_column} IS NOT NULL AND {in_scope(ctx, self.kind, self.run_column)}
   GROUP BY {self.run_column}
 )
 SELECT {select_list(columns)}
 FROM {self.table.name} m LEFT JOIN a ON a.id = m.id
+WHERE {in_scope(ctx, self.kind, 'm.id')}
 """
 
+    @property
+    def kind(self) -> str:
+        return self.run_column.removesuffix("_id")
+
+    def calendar_sql(self, dialect: Dialect) -> str:
+        """Days since the last start and win move with the as-of date for everyone."""
+        return (f"UPDATE {self.table.name} SET "
+                f"days_since_last_{self.start} = :as_of_day - {dialect.day_number(f'last_{self.start}_date')}, "
+                f"days_since_last_win = :as_of_day - {dialect.day_number('last_win_date')}")
+
     def job(self) -> Job:
-        return Job(self.table, CATEGORY, self.stage_sql, stamp="stats_updated_at", master=True)
+        return Job(self.table, CATEGORY, self.stage_sql, stamp="stats_updated_at", master=True,
+                   calendar=self.calendar_sql)
 
 
 JOCKEYS = People(ra_mst_jockeys, "jockey_id", "rides", "ride", "rides")

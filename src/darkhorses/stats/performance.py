@@ -8,11 +8,14 @@ used is recorded in ``query_filters``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from darkhorses.db.schema import ra_entity_combinations, ra_performance_by_distance, ra_performance_by_venue
 from darkhorses.stats.context import Context
 from darkhorses.stats.job import Job
 from darkhorses.stats.record import RECORD_SUMS, record_values, select_list
 from darkhorses.stats.run import RUN_TABLE
+from darkhorses.stats.scope import any_in_scope, in_scope
 from darkhorses.stats.sql import Dialect, decimal, ratio
 
 CATEGORY = "supplementary"
@@ -36,7 +39,7 @@ def record_columns(alias: str) -> dict[str, str]:
     return {column: v[key] for column, key in names.items()}
 
 
-def per_entity(entity_types: tuple[str, ...], select: str, keys: str, where: str = "TRUE") -> str:
+def per_entity(ctx: Context, entity_types: tuple[str, ...], select: str, keys: str, where: str = "TRUE") -> str:
     """``select`` grouped by each entity type's id column and ``keys``, as one UNION ALL.
 
     Grouping ``run`` once per entity type avoids materialising an unpivoted copy of it (three rows
@@ -44,7 +47,7 @@ def per_entity(entity_types: tuple[str, ...], select: str, keys: str, where: str
     """
     return "\n  UNION ALL\n  ".join(
         f"SELECT '{e}' AS entity_type, {e}_id AS entity_id, {select.format(e=e)} FROM {RUN_TABLE} "
-        f"WHERE {e}_id IS NOT NULL AND {where} GROUP BY {e}_id, {keys}"
+        f"WHERE {e}_id IS NOT NULL AND {where} AND {in_scope(ctx, e, f'{e}_id')} GROUP BY {e}_id, {keys}"
         for e in entity_types
     )
 
@@ -88,10 +91,10 @@ def by_distance_sql(dialect: Dialect, ctx: Context) -> str:
     }
     return f"""
 WITH g AS (
-  {per_entity(DISTANCE_ENTITIES, sums, "key_hf HAVING COUNT(*) >= :min_runs", "key_hf IS NOT NULL")}
+  {per_entity(ctx, DISTANCE_ENTITIES, sums, "key_hf HAVING COUNT(*) >= :min_runs", "key_hf IS NOT NULL")}
 ),
 goings AS (
-  {per_entity(DISTANCE_ENTITIES, "key_hf, going_raw, COUNT(*) AS n", "key_hf, going_raw",
+  {per_entity(ctx, DISTANCE_ENTITIES, "key_hf, going_raw, COUNT(*) AS n", "key_hf, going_raw",
               "key_hf IS NOT NULL AND going_raw IS NOT NULL")}
 ),
 gb AS (
@@ -109,7 +112,7 @@ def by_venue_sql(dialect: Dialect, ctx: Context) -> str:
                **record_columns("g"), **stamps(dialect)}
     return f"""
 WITH g AS (
-  {per_entity(VENUE_ENTITIES, f"course_id, {RECORD_SUMS}", "course_id HAVING COUNT(*) >= :min_runs",
+  {per_entity(ctx, VENUE_ENTITIES, f"course_id, {RECORD_SUMS}", "course_id HAVING COUNT(*) >= :min_runs",
               "course_id IS NOT NULL")}
 )
 SELECT {select_list(columns)} FROM g
@@ -125,17 +128,30 @@ def combinations_sql(dialect: Dialect, ctx: Context) -> str:
 WITH g AS (
   SELECT jockey_id, trainer_id, {RECORD_SUMS} FROM {RUN_TABLE}
   WHERE jockey_id IS NOT NULL AND trainer_id IS NOT NULL
+    AND {any_in_scope(ctx, {"jockey": "jockey_id", "trainer": "trainer_id"})}
   GROUP BY jockey_id, trainer_id HAVING COUNT(*) >= :min_runs
 )
 SELECT {select_list(columns)} FROM g
 """
 
 
+def entity_scope(entity_types: tuple[str, ...]) -> Callable[[Context, str], str]:
+    """Rows of an entity in scope (every group of an entity is recomputed together)."""
+    def scope(ctx: Context, alias: str) -> str:
+        return "(" + " OR ".join(f"({alias}.entity_type = '{e}' AND {in_scope(ctx, e, f'{alias}.entity_id')})"
+                                 for e in entity_types) + ")"
+    return scope
+
+
+def combinations_scope(ctx: Context, alias: str) -> str:
+    return any_in_scope(ctx, {"jockey": f"{alias}.entity1_id", "trainer": f"{alias}.entity2_id"})
+
+
 JOBS = (
     Job(ra_performance_by_distance, CATEGORY, by_distance_sql, stamp="calculated_at",
-        key=("entity_type", "entity_id", "distance_yards")),
+        key=("entity_type", "entity_id", "distance_yards"), scope=entity_scope(DISTANCE_ENTITIES)),
     Job(ra_performance_by_venue, CATEGORY, by_venue_sql, stamp="calculated_at",
-        key=("entity_type", "entity_id", "venue_id")),
+        key=("entity_type", "entity_id", "venue_id"), scope=entity_scope(VENUE_ENTITIES)),
     Job(ra_entity_combinations, CATEGORY, combinations_sql, stamp="calculated_at",
-        key=("entity1_type", "entity1_id", "entity2_type", "entity2_id")),
+        key=("entity1_type", "entity1_id", "entity2_type", "entity2_id"), scope=combinations_scope),
 )

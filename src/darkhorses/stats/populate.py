@@ -5,6 +5,10 @@ one set-based statement and swaps it in atomically (:mod:`darkhorses.stats.repla
 batch shares one as-of date and one timestamp. ``test`` computes everything over a recent slice
 and writes nothing, a quick proof that the SQL runs against this database.
 
+A batch of every table is **incremental** when the tables were last computed together with the
+same parameters (``dh_stats_state``): it recomputes only the keys the data written since then can
+affect (:mod:`darkhorses.stats.scope`). Otherwise, or with ``full``, every row is recomputed.
+
 On PostgreSQL the tables are computed on two connections side by side (:data:`PG_LANES`). Each
 holds its own temporary copy of ``run``, built from one shared snapshot, so every table of the
 batch still describes the same runs.
@@ -19,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from sqlalchemy.engine import Connection, Engine
@@ -28,10 +32,20 @@ from darkhorses.db.engine import for_writing
 from darkhorses.errors import ConfigError
 from darkhorses.london import london_today
 from darkhorses.stats import ancestors, lineage, pedigree, people, performance, runner_form
-from darkhorses.stats.context import MIN_GROUP_RUNS, MIN_RUNS, Context, day_number
+from darkhorses.stats.context import MIN_GROUP_RUNS, MIN_RUNS, Context
 from darkhorses.stats.job import Job
 from darkhorses.stats.replace import build_stage, drop_stage, fill_if_empty, swap_in
 from darkhorses.stats.run import RUN_TABLE, materialise_run
+from darkhorses.stats.scope import (
+    Previous,
+    build_scope,
+    drop_scope,
+    incremental_from,
+    read_previous,
+    record_state,
+    save_run_keys,
+    watermark,
+)
 
 TEST_SLICE_DAYS = 14
 PG_WORK_MEM = "256MB"
@@ -78,14 +92,28 @@ class PopulateResult:
     notes: tuple[str, ...]
     left: tuple[str, ...] = ()
     """Tables not computed because a stop was asked for (they keep their previous contents)."""
+    incremental: bool = False
+    full_because: str | None = None
+    """Why every row was recomputed (None for an incremental batch or a test slice)."""
 
 
-def parse_as_of(value: str) -> dt.date:
+def parse_as_of(value: str, flag: str = "--as-of") -> dt.date:
     """``YYYY-MM-DD`` from the command line, or a one-line :class:`ConfigError`."""
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise ConfigError(f"--as-of must be a date like 2025-02-10, not {value!r}") from None
+        raise ConfigError(f"{flag} must be a date like 2025-02-10, not {value!r}") from None
+
+
+def check_window(since: dt.date | None, lookback: int | None, min_runs: int = MIN_RUNS,
+                 min_group_runs: int = MIN_GROUP_RUNS) -> None:
+    """Refuse parameters that cannot shape a statistics window, with one line saying why."""
+    if since is not None and lookback is not None:
+        raise ConfigError("give --since or --lookback, not both")
+    if lookback is not None and lookback < 1:
+        raise ConfigError(f"--lookback must be a number of days, 1 or more, not {lookback}")
+    if min_runs < 1 or min_group_runs < 1:
+        raise ConfigError("--min-runs and --min-group-runs must be 1 or more")
 
 
 def select_jobs(categories: Sequence[str] = (), tables: Sequence[str] = ()) -> tuple[list[Job], list[str]]:
@@ -125,6 +153,7 @@ def _batch_session(connection: Connection) -> Iterator[None]:
             connection.rollback()
         with connection.begin():
             connection.exec_driver_sql(f"DROP TABLE IF EXISTS {RUN_TABLE}")
+            drop_scope(connection)
             if postgres:
                 connection.exec_driver_sql("RESET work_mem")
                 connection.exec_driver_sql("RESET jit")
@@ -140,9 +169,17 @@ def populate(
     now: dt.datetime | None = None,
     min_runs: int = MIN_RUNS,
     min_group_runs: int = MIN_GROUP_RUNS,
+    since: dt.date | None = None,
+    lookback: int | None = None,
+    full: bool = False,
     should_stop: Callable[[], bool] | None = None,
 ) -> PopulateResult:
     """Compute the selected statistics tables as of ``as_of`` (default: today in London).
+
+    ``since`` or ``lookback`` (days, ``as_of`` included) narrow the runs counted; ``min_runs`` is
+    the smallest performance or combination group written and ``min_group_runs`` the smallest
+    pedigree class/distance group ranked. When every table is selected and was last computed
+    with the same parameters, only what changed since is recomputed, unless ``full``.
 
     Each table is replaced atomically and independently; a failure stops the batch (no lane starts
     another table) and leaves that table, and every one not yet started, at its previous version.
@@ -150,13 +187,20 @@ def populate(
     down) the tables in flight finish and the rest are returned as ``left``. With ``test``
     nothing is written.
     """
+    check_window(since, lookback, min_runs, min_group_runs)
     jobs, notes = select_jobs(categories, tables)
     batch_ts = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
     day = as_of or london_today(batch_ts)
-    first_day = day_number(day) - TEST_SLICE_DAYS + 1 if test else None
-    ctx = Context(day, batch_ts, min_runs=min_runs, min_group_runs=min_group_runs, first_day=first_day)
+    test_from = day - dt.timedelta(days=TEST_SLICE_DAYS - 1) if test else None
+    ctx = Context(day, batch_ts, min_runs=min_runs, min_group_runs=min_group_runs, since=since, lookback=lookback,
+                  test_from=test_from)
     if not jobs:
         return PopulateResult(day, batch_ts, test, 0, (), tuple(notes))
+    previous, full_because = None, None
+    if not test:
+        previous, full_because = _plan(engine, jobs, ctx, full)
+        if previous is not None:
+            ctx = replace(ctx, incremental=True)
     lanes = min(len(jobs), PG_LANES if engine.dialect.name == "postgresql" else 1)
     queue = deque(sorted(jobs, key=lambda job: job.name not in LONGEST_FIRST))
     stop = threading.Event()
@@ -165,16 +209,36 @@ def populate(
         for connection in connections:
             stack.enter_context(_batch_session(connection))
         try:
-            run_rows = _materialise_everywhere(pool, connections, ctx)
+            run_rows, mark = _materialise_everywhere(pool, connections, ctx, previous)
             per_lane = _all_of(pool, [lambda c=c: _work_through(c, queue, stop, ctx, test, should_stop)
                                       for c in connections])
         except BaseException:  # an interrupt here, too, lets no lane start another table
             stop.set()
             raise
+        if not test and not queue:
+            with connections[0].begin():
+                if len(jobs) == len(JOBS):
+                    save_run_keys(connections[0], ctx)
+                record_state(connections[0], [job.name for job in jobs], ctx, mark)
     order = list(JOBS)
     results = sorted((r for lane in per_lane for r in lane), key=lambda r: order.index(r.table))
     left = tuple(sorted((job.name for job in queue), key=order.index))
-    return PopulateResult(day, batch_ts, test, run_rows, tuple(results), tuple(notes), left)
+    return PopulateResult(day, batch_ts, test, run_rows, tuple(results), tuple(notes), left,
+                          incremental=ctx.incremental, full_because=full_because)
+
+
+def _plan(engine: Engine, jobs: list[Job], ctx: Context, full: bool) -> tuple[Previous | None, str | None]:
+    """The previous state to start an incremental batch from, or None and why every row must be
+    recomputed. Only a batch of every table can be incremental: the run keys it keeps describe
+    all of them at once."""
+    if full:
+        return None, "--full"
+    if len(jobs) != len(JOBS):
+        return None, "a selection of tables"
+    with engine.connect() as connection:
+        previous = read_previous(connection, list(JOBS))
+    reason = incremental_from(previous, ctx)
+    return (previous, None) if reason is None else (None, reason)
 
 
 T = TypeVar("T")
@@ -192,27 +256,35 @@ def _all_of(pool: ThreadPoolExecutor, calls: list[Callable[[], T]]) -> list[T]:
     return [future.result() for future in futures]
 
 
-def _materialise_everywhere(pool: ThreadPoolExecutor, connections: list[Connection], ctx: Context) -> int:
-    """Build ``run`` on every connection from the same snapshot; return its row count.
+def _materialise_everywhere(pool: ThreadPoolExecutor, connections: list[Connection], ctx: Context,
+                            previous: Previous | None) -> tuple[int, dt.datetime | None]:
+    """Build ``run`` (and, in an incremental batch, the scope first) on every connection from the
+    same snapshot; return its row count and the watermark of that snapshot.
 
     The first connection exports its snapshot and keeps its transaction open until the others have
     built their copies in transactions that import it, so all copies hold exactly the same runs.
     """
+    def build(connection: Connection) -> int:
+        if previous is not None:
+            build_scope(connection, ctx, previous)
+        return materialise_run(connection, ctx)
+
     first, *others = connections
     if not others:
         with first.begin():
-            return materialise_run(first, ctx)
+            return build(first), watermark(first)
     with first.begin():
         first.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         snapshot = first.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+        mark = watermark(first)
 
         def copy(connection: Connection) -> int:
             with connection.begin():
                 connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-                return materialise_run(connection, ctx)
+                return build(connection)
 
-        return _all_of(pool, [lambda: materialise_run(first, ctx), *(lambda c=c: copy(c) for c in others)])[0]
+        return _all_of(pool, [lambda: build(first), *(lambda c=c: copy(c) for c in others)])[0], mark
 
 
 def _work_through(connection: Connection, queue: deque[Job], stop: threading.Event, ctx: Context,
@@ -237,10 +309,10 @@ def _compute(connection: Connection, job: Job, ctx: Context, test: bool) -> Tabl
     """Compute one table and, unless ``test``, make it the table's contents."""
     started = time.perf_counter()
     try:
-        filled = None if test or job.master else fill_if_empty(connection, job, ctx)
+        filled = None if test or job.master or ctx.incremental else fill_if_empty(connection, job, ctx)
         rows = filled if filled is not None else build_stage(connection, job, ctx)
         if not test and filled is None:
-            swap_in(connection, job)
+            swap_in(connection, job, ctx)
     finally:
         drop_stage(connection, job)
     return TableResult(job.name, job.category, rows, time.perf_counter() - started, not test)

@@ -21,6 +21,7 @@ from darkhorses.stats.context import Context
 from darkhorses.stats.job import Job
 from darkhorses.stats.record import select_list
 from darkhorses.stats.run import RUN_TABLE, is_test, race_facts
+from darkhorses.stats.scope import in_scope
 from darkhorses.stats.sql import Dialect, percent, pounds
 
 CATEGORY = "supplementary"
@@ -101,9 +102,13 @@ def stage_sql(dialect: Dialect, ctx: Context) -> str:
         for metric, value in METRICS.items()
     }
     output["updated_at"] = ":batch_ts"
+    # Only the races of horses in scope (by the runners' horse index), not every race's facts.
+    scoped_races = (f"race_id IN (SELECT race_id FROM ra_mst_runners WHERE {in_scope(ctx, 'horse', 'horse_id')})"
+                    if ctx.incremental else "TRUE")
     return f"""
 WITH races AS (
-  {race_facts(dialect, ctx, resulted=False)}
+  SELECT * FROM ({race_facts(dialect, ctx, resulted=False)}) rf
+  WHERE {scoped_races}
 ),
 seq AS (
   SELECT ru.id AS runner_id, {dialect.bytewise('ru.horse_id')} AS horse_id, races.race_date, races.race_day,
@@ -118,7 +123,7 @@ seq AS (
   FROM ra_mst_runners ru
   JOIN races ON races.race_id = ru.race_id
   LEFT JOIN {RUN_TABLE} r ON r.runner_id = ru.id
-  WHERE NOT {is_test('ru')}
+  WHERE NOT {is_test('ru')} AND {in_scope(ctx, 'horse', 'ru.horse_id')}
 ),
 s AS (
   SELECT runner_id, horse_id, f, w, s2, s3, {select_list(_window_columns())},
@@ -133,4 +138,8 @@ WINDOW ten_before AS (PARTITION BY horse_id ORDER BY runs_through RANGE BETWEEN 
 """
 
 
-JOBS = (Job(ra_runner_statistics, CATEGORY, stage_sql, stamp="updated_at", key=("runner_id",)),)
+def scope_sql(ctx: Context, alias: str) -> str:
+    return in_scope(ctx, "horse", f"{alias}.horse_id")
+
+
+JOBS = (Job(ra_runner_statistics, CATEGORY, stage_sql, stamp="updated_at", key=("runner_id",), scope=scope_sql),)

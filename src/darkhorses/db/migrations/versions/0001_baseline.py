@@ -34,6 +34,26 @@ def upgrade() -> None:
     sa.Column('heartbeat_at', darkhorses.db.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_dh_locks'))
     )
+    op.create_table('dh_stats_run_keys',
+    sa.Column('runner_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('horse_id', sa.Text(), nullable=True),
+    sa.Column('jockey_id', sa.Text(), nullable=True),
+    sa.Column('trainer_id', sa.Text(), nullable=True),
+    sa.Column('owner_id', sa.Text(), nullable=True),
+    sa.Column('sire_id', sa.Text(), nullable=True),
+    sa.Column('dam_id', sa.Text(), nullable=True),
+    sa.Column('damsire_id', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('runner_id', name=op.f('pk_dh_stats_run_keys'))
+    )
+    op.create_table('dh_stats_state',
+    sa.Column('table_name', sa.Text(), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('first_day', sa.Integer(), nullable=True),
+    sa.Column('parameters', sa.Text(), nullable=False),
+    sa.Column('watermark', darkhorses.db.types.UTCDateTime(), nullable=True),
+    sa.Column('populated_at', darkhorses.db.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('table_name', name=op.f('pk_dh_stats_state'))
+    )
     op.create_table('dh_runs',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('command', sa.Text(), nullable=False),
@@ -655,6 +675,9 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['sire_id'], ['ra_mst_sires.id'], name=op.f('fk_ra_mst_horses_sire_id')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ra_mst_horses'))
     )
+    with op.batch_alter_table('ra_mst_horses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ra_mst_horses_updated_at'), ['updated_at'], unique=False)
+
     op.create_table('ra_mst_races',
     sa.Column('id', sa.Text(), nullable=False),
     sa.Column('course_id', sa.Text(), nullable=True),
@@ -717,6 +740,7 @@ def upgrade() -> None:
     with op.batch_alter_table('ra_mst_races', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ra_mst_races_course_id_date'), ['course_id', 'date'], unique=False)
         batch_op.create_index(batch_op.f('ix_ra_mst_races_date'), ['date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ra_mst_races_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('ra_horse_pedigree',
     sa.Column('horse_id', sa.Text(), nullable=False),
@@ -871,6 +895,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_ra_mst_runners_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ra_mst_runners_sire_id'), ['sire_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ra_mst_runners_trainer_id'), ['trainer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ra_mst_runners_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('ra_runner_odds',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -970,5 +995,7 @@ def downgrade() -> None:
     op.drop_table('ra_dam_stats')
     op.drop_table('ra_collection_metadata')
     op.drop_table('dh_runs')
+    op.drop_table('dh_stats_state')
+    op.drop_table('dh_stats_run_keys')
     op.drop_table('dh_locks')
     op.drop_table('dh_alert_state')
