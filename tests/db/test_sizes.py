@@ -75,6 +75,7 @@ def test_status_text_and_dashboard_mark_the_estimates(filled: Engine) -> None:
     shown = next(line for line in out.getvalue().splitlines() if "ra_mst_courses" in line)
     assert ("~10" in shown) is postgres and " 10 " in shown.replace("~", " ")
     assert "ra_mst_regions" in out.getvalue() and "~1 " not in out.getvalue()
+    assert ("(~:" in out.getvalue()) is postgres  # the legend only where a figure is estimated
     page = {t["name"]: t for t in overview(filled, now)["tables"]}
     assert (page["ra_mst_courses"]["estimated"], page["ra_mst_regions"]["estimated"]) == (postgres, False)
     fills = {t["name"]: t for t in data(filled, now)["tables"]}

@@ -27,7 +27,8 @@ def render_status(report: StatusReport, console: Console) -> None:
     console.print(f"latest race date: {report.latest_race_date or '-'}   latest result date: "
                   f"{report.latest_result_date or '-'}   last successful daily run: {_when(report.last_daily_success)}")
 
-    tables = _table("tables (~: estimated from PostgreSQL's planner statistics)", "table", "rows", "last update")
+    legend = " (~: estimated from PostgreSQL's planner statistics)" if any(e.estimated for e in report.tables) else ""
+    tables = _table(f"tables{legend}", "table", "rows", "last update")
     for entry in report.tables:
         tables.add_row(entry.name, f"{'~' if entry.estimated else ''}{entry.rows:,}", _when(entry.last_updated))
     console.print(tables)
