@@ -37,7 +37,8 @@ PUBLIC = {
 CLI_MAY_IMPORT = {
     "darkhorses": "the public API itself",
     "darkhorses.errors": "the error types: the group turns DarkHorsesError into its exit code, and the CLI's own "
-                         "flag checks raise ConfigError (exit 2), as the API's do",
+                         "flag checks raise ConfigError (exit 2), as the API's do; a stop by signal exits with the "
+                         "shell's code (signal_exit_code)",
     "darkhorses.logs": "process setup: the command configures logging for itself (a library leaves that to its caller)",
     "darkhorses.ops.status_view": "presentation: the Rich view of the StatusReport Database.status() returns",
     "darkhorses.ops.card_view": "presentation: the Rich view of the Card Database.card() returns",

@@ -18,7 +18,7 @@ from typer.core import TyperCommand, TyperGroup
 
 import darkhorses
 from darkhorses import __version__
-from darkhorses.errors import ConfigError, DarkHorsesError
+from darkhorses.errors import ConfigError, DarkHorsesError, signal_exit_code
 
 
 if TYPE_CHECKING:
@@ -255,7 +255,7 @@ def populate(
         typer.echo(f"interrupted by {stopped_by[0]}: {len(result.tables)} of {len(result.tables) + len(result.left)} "
                    f"tables computed ({done}); the other {len(result.left)} keep their previous contents; run the "
                    f"same command again to compute them", err=True)
-        raise typer.Exit(_signal_exit_code(stopped_by[0]))
+        raise typer.Exit(signal_exit_code(stopped_by[0]))
     if not result.tables:
         return
     mode = ("test slice, nothing written" if result.test else "incremental" if result.incremental
@@ -395,13 +395,6 @@ def _stop_on_signals() -> Iterator[list[str]]:
     finally:
         for signum, old in previous.items():
             signal.signal(signum, old)
-
-
-def _signal_exit_code(name: str) -> int:
-    """The shell's code for a process ended by the signal ``name``: 128 + its number (130, 143)."""
-    import signal
-
-    return 128 + signal.Signals[name].value
 
 
 @app.command(cls=_SpacedLists, epilog=_examples(

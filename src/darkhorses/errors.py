@@ -5,6 +5,8 @@ message here must make sense to a user on its own: name the problem and, where p
 Anything else escaping to the CLI is a bug and keeps its traceback.
 """
 
+import signal
+
 
 class DarkHorsesError(Exception):
     """An expected failure with a user-facing message and a process exit code."""
@@ -30,3 +32,12 @@ class Interrupted(DarkHorsesError):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def signal_exit_code(name: str, default: int = 1) -> int:
+    """The shell's exit code for a process ended by the signal ``name``: 128 + its number (SIGINT
+    130, SIGTERM 143); ``default`` for a stop that was no signal (the worker's stop request)."""
+    try:
+        return 128 + signal.Signals[name].value
+    except KeyError:
+        return default

@@ -13,11 +13,10 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
 from darkhorses.db.schema import dh_runs
+from darkhorses.errors import signal_exit_code
 from darkhorses.ingest.collection import record_tables
 from darkhorses.ingest.planning import FetchOptions
 
-SIGNAL_EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}
-"""The shell's codes for a process ended by these signals (128 + the signal number)."""
 STOP_REQUEST = "a stop request"
 """What interrupted a run whose ``should_stop`` said so (the worker shutting down)."""
 RESUME_LOOKBACK = 50
@@ -78,7 +77,7 @@ class FetchReport:
         """0 on success; 130 or 143 after SIGINT or SIGTERM, as the shell would say; else 1."""
         if self.success:
             return 0
-        return SIGNAL_EXIT_CODES.get(self.interrupted_by or "", 1) if self.status == "interrupted" else 1
+        return signal_exit_code(self.interrupted_by or "") if self.status == "interrupted" else 1
 
     def stopped_line(self) -> str:
         """One line for an interrupted run: what was done, what is left, how to resume."""
