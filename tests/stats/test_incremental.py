@@ -273,3 +273,41 @@ def test_the_options_change_the_numbers_and_are_recorded(world: World) -> None:
     if isinstance(filters, str):
         filters = json.loads(filters)
     assert filters["lookback_days"] == 7 and filters["min_runs"] == 2
+
+
+def _total_rides(engine: Engine, jockey: str) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(schema.ra_mst_jockeys.c.total_rides)
+                                  .where(schema.ra_mst_jockeys.c.id == jockey)).scalar_one()
+
+
+def test_new_and_unchanged_runs_reuse_the_stored_sums_and_an_amendment_regroups(world: World) -> None:
+    """What keeps a daily populate flat as the archive grows: a race fetched again unchanged
+    recomputes nothing, and a new run is added to the stored sums of its groups instead of its
+    jockey's whole history being regrouped. A marker planted in a jockey's stored sums survives
+    both; amending one of the jockey's runs recomputes the jockey from all runs and drops it."""
+    engine = world.engine
+    runners = _runners(engine, "rac_5")
+    with engine.connect() as connection:
+        ran, jockey = connection.execute(select(schema.ra_mst_runners.c.id, schema.ra_mst_runners.c.jockey_id)
+                                         .where(schema.ra_mst_runners.c.race_id == "rac_5",
+                                                schema.ra_mst_runners.c.position.is_not(None))).first()
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"UPDATE dh_stats_sums SET n_runs = n_runs + 1000 "
+                                   f"WHERE family = 'jockey' AND id = '{jockey}'")
+        for runner in runners:  # fetched again, nothing changed but the stamp
+            world.touch(connection, schema.ra_mst_runners, runner)
+    next_day = LAST + dt.timedelta(days=1)
+    new_race = world.day(next_day, resulted=True, races=1)[0]
+    with engine.begin() as connection:  # the jockey rides in the new race
+        world.touch(connection, schema.ra_mst_runners, _runners(engine, new_race)[0], jockey_id=jockey)
+    assert populate(engine, as_of=next_day).incremental
+    marked = _total_rides(engine, jockey)
+    populate(engine, as_of=next_day, full=True)
+    assert marked == _total_rides(engine, jockey) + 1000
+    settle(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"UPDATE dh_stats_sums SET n_runs = n_runs + 1000 "
+                                   f"WHERE family = 'jockey' AND id = '{jockey}'")
+        world.touch(connection, schema.ra_mst_runners, ran, position=None, position_raw="UR")
+    assert _full_equals_incremental(engine, next_day).incremental

@@ -920,10 +920,31 @@ dh_stats_run_keys = Table(
     system("runner_id", SURROGATE_ID, primary_key=True, autoincrement=False, by=_STATE_BY),
     *(system(f"{kind}_id", Text, by=_STATE_BY, empty_because="the run has no such entity")
       for kind in ("horse", "jockey", "trainer", "owner", "sire", "dam", "damsire")),
+    system("facts", Text, nullable=False, by=_STATE_BY),
 )
-"""The keys each run had at the last populate, so an incremental one can update the entities a
-changed run no longer belongs to (a jockey replaced by an amended result, a run that became a
-non-runner)."""
+"""The keys and facts (a fingerprint of everything the run adds to a group) each run had at the
+last populate, so an incremental one can tell a new run (added to its groups' sums) from an
+amended one (whose old and new groups are recomputed) and from an unchanged one (left alone)."""
+
+_SUM = SURROGATE_ID  # a 64-bit integer on both engines
+
+dh_stats_sums = Table(
+    "dh_stats_sums",
+    metadata,
+    system("family", Text, primary_key=True, by=_STATE_BY),
+    system("id", Text, primary_key=True, by=_STATE_BY),
+    system("sub", Text, primary_key=True, by=_STATE_BY),
+    system("sub2", Text, primary_key=True, by=_STATE_BY),
+    *(system(name, _SUM, nullable=False, by=_STATE_BY)
+      for name in ("n_runs", "n_wins", "n_2nd", "n_3rd", "n_top3", "n_ew", "n_sp", "n_wins_sp", "n_finishes", "n_cs")),
+    *(system(name, _SUM, by=_STATE_BY, empty_because="no run of the group carried the value")
+      for name in ("exp_nano", "pl_units", "prize_pence", "pos_sum", "best_cs", "sum_cs", "last_timed")),
+    system("last_date", Date, nullable=False, by=_STATE_BY),
+    system("last_win_date", Date, by=_STATE_BY, empty_because="the group has no win"),
+)
+"""The additive sums of every group the grouped statistics tables report (a jockey, a sire's
+offspring by class, a jockey-trainer pair, ...), kept between populates so that a day's new runs
+are added to them instead of every group being recomputed from all runs (:mod:`darkhorses.stats.sums`)."""
 
 CONTRACT_TABLES: tuple[Table, ...] = tuple(t for t in metadata.sorted_tables if t.name.startswith("ra_"))
 """The tables downstream apps read, in foreign-key order (parents first)."""

@@ -3,7 +3,7 @@
 One row per row of the pedigree master. The "own career" block reads the ancestor's own horse
 record through the master's ``horse_id`` (the previous system joined ``sir_`` ids to ``hrs_`` ids
 and never matched, B23); it is NULL when that link is unknown. The offspring block is produced
-from the same ``run`` relation as the §4 summary, so the two agree.
+from the same stored sums as the §4 summary, so the two agree.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from darkhorses.stats.job import Job
 from darkhorses.stats.record import select_list
 from darkhorses.stats.run import RUN_TABLE
 from darkhorses.stats.scope import in_scope
+from darkhorses.stats.sums import sums_of
 from darkhorses.stats.sql import Dialect, percent, pounds, ratio
 
 CATEGORY = "pedigree"
@@ -32,6 +33,7 @@ CATEGORY = "pedigree"
 _CAREER_SUMS = """COUNT(*) AS runs, SUM(is_win) AS wins, SUM(is_top3) AS places,
          SUM(prize_pence) AS prize, MIN(finish_pos) AS best_pos,
          SUM(finish_pos) AS pos_sum, COUNT(finish_pos) AS finishes"""
+"""An ancestor's own career, over its own horse's runs."""
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,9 @@ f AS (
   WHERE {self.run_column} IS NOT NULL AND {in_scope(ctx, self.kind, self.run_column)} GROUP BY {self.run_column}
 ),
 p AS (
-  SELECT {self.run_column} AS id, {_CAREER_SUMS}, COUNT(DISTINCT horse_id) AS horses
-  FROM {RUN_TABLE} WHERE {self.run_column} IS NOT NULL AND {in_scope(ctx, self.kind, self.run_column)}
-  GROUP BY {self.run_column}
+  SELECT id, SUM(n_runs) AS runs, SUM(n_wins) AS wins, SUM(n_top3) AS places, SUM(prize_pence) AS prize,
+         SUM(pos_sum) AS pos_sum, SUM(n_finishes) AS finishes, SUM(CASE WHEN sub <> '' THEN 1 ELSE 0 END) AS horses
+  FROM {sums_of(ctx.sums_table, f"{self.kind}_horse", in_scope(ctx, self.kind, "id"))} per_horse GROUP BY id
 )
 SELECT {select_list(columns)}
 FROM {self.master.name} m

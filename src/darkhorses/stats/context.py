@@ -18,6 +18,11 @@ from darkhorses.db.types import UTCDateTime
 
 EPOCH = dt.date(1970, 1, 1)
 
+SUMS_TABLE = "dh_stats_sums"
+"""The stored sums of every statistics group (:mod:`darkhorses.stats.sums`)."""
+TEST_SUMS = "test_sums"
+"""A ``--test`` batch's own sums, in a temporary table: it writes nothing."""
+
 MIN_RUNS = 5
 """Smallest group written to the performance and combination tables (the previous daily value)."""
 
@@ -51,6 +56,11 @@ class Context:
     @property
     def as_of_day(self) -> int:
         return day_number(self.as_of)
+
+    @property
+    def sums_table(self) -> str:
+        """Where the grouped statistics read their sums."""
+        return TEST_SUMS if self.test_from is not None else SUMS_TABLE
 
     @property
     def first_day(self) -> int | None:

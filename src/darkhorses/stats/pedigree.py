@@ -4,8 +4,9 @@ A sire's record is over its offspring's runs; a damsire's over the runs of horse
 daughters (the maternal grand-offspring). A/E is market-based (wins / sum of SP probabilities,
 §2.4), not the previous fixed class base rates (B04). The class and distance breakdowns keep the
 top three groups ranked by wins, then fewer runs, then the lower class or shorter distance (B15).
-Distinct progeny are counted by aggregating per (entity, horse) first, which is cheaper than
-``COUNT(DISTINCT)`` and gives the record totals on the way.
+Everything is read from the stored sums (:mod:`darkhorses.stats.sums`): per (entity, horse),
+which count the distinct progeny and give the record totals, and per (entity, class) and
+(entity, distance) for the breakdowns.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from sqlalchemy import Table
 from darkhorses.db.schema import ra_mst_damsires, ra_mst_dams, ra_mst_sires
 from darkhorses.stats.context import Context
 from darkhorses.stats.job import Job
-from darkhorses.stats.record import RECORD_RESUMS, RECORD_SUMS, record_values, select_list
-from darkhorses.stats.run import RUN_TABLE
+from darkhorses.stats.record import RECORD_RESUMS, record_values, select_list
 from darkhorses.stats.scope import in_scope
+from darkhorses.stats.sums import sums_of
 from darkhorses.stats.sql import Dialect, ae_index, decimal, percent
 
 CATEGORY = "pedigree"
@@ -28,20 +29,20 @@ RANKS = (1, 2, 3)
 
 @dataclass(frozen=True)
 class Breakdown:
-    """A top-3 breakdown: ``class_N_*`` keyed by class number, ``distance_N_*`` by half furlongs."""
+    """A top-3 breakdown: ``class_N_*`` keyed by class number, ``distance_N_*`` by half furlongs
+    (the groups of the stored family ``<entity>_<kind>``)."""
 
     kind: str
-    key_sql: str
     name_sql: str  # the slot name, from the integer key ``k``
     best_sql: str  # ``best_class`` / ``best_distance``, from ``k``
 
 
-CLASS = Breakdown("class", "class_num", "'Class ' || CAST(k AS TEXT)", "CAST(k AS TEXT)")
+CLASS = Breakdown("class", "'Class ' || CAST(k AS TEXT)", "CAST(k AS TEXT)")
 _FURLONGS = "CAST(k / 2 AS TEXT) || CASE WHEN k % 2 = 1 THEN '.5f' ELSE 'f' END"
-DISTANCE = Breakdown("distance", "key_hf", _FURLONGS, _FURLONGS)
+DISTANCE = Breakdown("distance", _FURLONGS, _FURLONGS)
 
 
-def breakdown_ctes(dialect: Dialect, entity: str, breakdown: Breakdown, scoped: str = "TRUE") -> str:
+def breakdown_ctes(dialect: Dialect, ctx: Context, kind: str, breakdown: Breakdown) -> str:
     """CTEs ``<kind>_top``: one row per entity with the three ranked slots already pivoted."""
     b = breakdown.kind
     slots = ",\n         ".join(
@@ -56,12 +57,10 @@ def breakdown_ctes(dialect: Dialect, entity: str, breakdown: Breakdown, scoped: 
         )
     )
     best = f"MAX(CASE WHEN rk = 1 THEN {breakdown.best_sql} END) AS best_{b}"
+    groups = sums_of(ctx.sums_table, f"{kind}_{b}", in_scope(ctx, kind, "id"))
     return f"""{b}_groups AS (
-  SELECT {entity} AS id, {breakdown.key_sql} AS k, COUNT(*) AS n, SUM(is_win) AS w,
-         SUM(has_sp * is_win) AS wsp, SUM(p_nano) AS e
-  FROM {RUN_TABLE} WHERE {entity} IS NOT NULL AND {breakdown.key_sql} IS NOT NULL AND {scoped}
-  GROUP BY {entity}, {breakdown.key_sql}
-  HAVING COUNT(*) >= :min_group_runs
+  SELECT id, CAST(sub AS INTEGER) AS k, n_runs AS n, n_wins AS w, n_wins_sp AS wsp, exp_nano AS e
+  FROM {groups} s WHERE n_runs >= :min_group_runs
 ),
 {b}_ranked AS (
   SELECT g.*, ROW_NUMBER() OVER (PARTITION BY {dialect.bytewise('id')} ORDER BY w DESC, n ASC, k ASC) AS rk
@@ -119,20 +118,14 @@ class Pedigree:
             for r in RANKS:
                 for name in ("name", "runners", "wins", "win_percent", "ae"):
                     columns[f"{b}_{r}_{name}"] = f"{alias}.{b}_{r}_{name}"
-        entity = self.run_column
-        kind = entity.removesuffix("_id")
-        scoped = in_scope(ctx, kind, entity)
+        kind = self.run_column.removesuffix("_id")
         return f"""
-WITH per_horse AS (
-  SELECT {entity} AS id, horse_id, {RECORD_SUMS}
-  FROM {RUN_TABLE} WHERE {entity} IS NOT NULL AND {scoped} GROUP BY {entity}, horse_id
-),
-a AS (
+WITH a AS (
   SELECT id, {RECORD_RESUMS}, COUNT(*) AS horses, SUM(CASE WHEN n_wins > 0 THEN 1 ELSE 0 END) AS winners
-  FROM per_horse GROUP BY id
+  FROM {sums_of(ctx.sums_table, f"{kind}_horse", in_scope(ctx, kind, "id"))} per_horse GROUP BY id
 ),
-{breakdown_ctes(dialect, entity, CLASS, scoped)},
-{breakdown_ctes(dialect, entity, DISTANCE, scoped)},
+{breakdown_ctes(dialect, ctx, kind, CLASS)},
+{breakdown_ctes(dialect, ctx, kind, DISTANCE)},
 summary AS (
   SELECT {select_list(columns)}
   FROM {self.table.name} m

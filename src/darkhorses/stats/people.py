@@ -1,5 +1,8 @@
 """Jockey, trainer and owner statistics (STATISTICS.md §3), one implementation for all three.
 
+The record comes from the entity's stored sums (:mod:`darkhorses.stats.sums`); the 14- and
+30-day form from the runs of the last 30 days, which every batch holds.
+
 Every row of the master table is written (a LEFT JOIN from the master), so an entity with no runs
 as of D is reset to zero counts and NULL rates instead of keeping stale values (B14). Only the
 statistics columns are touched; the fetched id and name are not (B32).
@@ -14,9 +17,10 @@ from sqlalchemy import Table
 from darkhorses.db.schema import ra_mst_jockeys, ra_mst_owners, ra_mst_trainers
 from darkhorses.stats.context import Context
 from darkhorses.stats.job import Job
-from darkhorses.stats.record import RECORD_SUMS, record_values, select_list
+from darkhorses.stats.record import record_values, select_list
 from darkhorses.stats.run import RUN_TABLE
-from darkhorses.stats.scope import in_scope
+from darkhorses.stats.scope import WINDOWS, in_scope
+from darkhorses.stats.sums import sums_of
 from darkhorses.stats.sql import Dialect, percent
 
 CATEGORY = "statistics"
@@ -52,34 +56,35 @@ class People:
             "stats_updated_at": ":batch_ts",
             f"last_{self.start}_date": "a.last_date",
             "last_win_date": "a.last_win_date",
-            f"days_since_last_{self.start}": ":as_of_day - a.last_day",
-            "days_since_last_win": ":as_of_day - a.last_win_day",
+            f"days_since_last_{self.start}": f":as_of_day - {dialect.day_number('a.last_date')}",
+            "days_since_last_win": f":as_of_day - {dialect.day_number('a.last_win_date')}",
         }
         for days in (14, 30):
-            columns[f"recent_{days}d_{self.recent}"] = f"COALESCE(a.runs_{days}, 0)"
-            columns[f"recent_{days}d_wins"] = f"COALESCE(a.wins_{days}, 0)"
-            columns[f"recent_{days}d_win_rate"] = percent(f"a.wins_{days}", f"a.runs_{days}")
+            columns[f"recent_{days}d_{self.recent}"] = f"COALESCE(w.runs_{days}, 0)"
+            columns[f"recent_{days}d_wins"] = f"COALESCE(w.wins_{days}, 0)"
+            columns[f"recent_{days}d_win_rate"] = percent(f"w.wins_{days}", f"w.runs_{days}")
+        scoped = in_scope(ctx, self.kind, "id")
         horses = ""
         if self.counts_horses:
-            columns["total_horses"] = "COALESCE(a.horses, 0)"
-            horses = ", COUNT(DISTINCT horse_id) AS horses"
-        windows = "".join(
-            f""",
-       SUM(CASE WHEN race_day > :day_{days} THEN 1 ELSE 0 END) AS runs_{days},
-       SUM(CASE WHEN race_day > :day_{days} THEN is_win ELSE 0 END) AS wins_{days}"""
-            for days in (14, 30)
+            columns["total_horses"] = "COALESCE(h.horses, 0)"
+            horses = (f"\nLEFT JOIN (SELECT id, SUM(CASE WHEN sub <> '' THEN 1 ELSE 0 END) AS horses "
+                      f"FROM {sums_of(ctx.sums_table, f'{self.kind}_horse', scoped)} s GROUP BY id) h ON h.id = m.id")
+        windows = ",\n       ".join(
+            f"SUM(CASE WHEN race_day > :day_{days} THEN 1 ELSE 0 END) AS runs_{days}, "
+            f"SUM(CASE WHEN race_day > :day_{days} THEN is_win ELSE 0 END) AS wins_{days}"
+            for days in WINDOWS
         )
         return f"""
-WITH a AS (
-  SELECT {self.run_column} AS id, {RECORD_SUMS},
-         MAX(race_date) AS last_date, MAX(race_day) AS last_day,
-         MAX(CASE WHEN is_win = 1 THEN race_date END) AS last_win_date,
-         MAX(CASE WHEN is_win = 1 THEN race_day END) AS last_win_day{windows}{horses}
-  FROM {RUN_TABLE} WHERE {self.run_column} IS NOT NULL AND {in_scope(ctx, self.kind, self.run_column)}
+WITH w AS (
+  SELECT {self.run_column} AS id, {windows}
+  FROM {RUN_TABLE} WHERE {self.run_column} IS NOT NULL AND race_day > :day_{max(WINDOWS)}
+    AND {in_scope(ctx, self.kind, self.run_column)}
   GROUP BY {self.run_column}
 )
 SELECT {select_list(columns)}
-FROM {self.table.name} m LEFT JOIN a ON a.id = m.id
+FROM {self.table.name} m
+LEFT JOIN {sums_of(ctx.sums_table, self.kind, scoped)} a ON a.id = m.id
+LEFT JOIN w ON w.id = m.id{horses}
 WHERE {in_scope(ctx, self.kind, 'm.id')}
 """
 

@@ -13,20 +13,16 @@ from collections.abc import Callable
 from darkhorses.db.schema import ra_entity_combinations, ra_performance_by_distance, ra_performance_by_venue
 from darkhorses.stats.context import Context
 from darkhorses.stats.job import Job
-from darkhorses.stats.record import RECORD_SUMS, record_values, select_list
-from darkhorses.stats.run import RUN_TABLE
+from darkhorses.stats.record import record_values, select_list
+from darkhorses.stats.run import TIME_SLOT
 from darkhorses.stats.scope import any_in_scope, in_scope
+from darkhorses.stats.sums import sums_of
 from darkhorses.stats.sql import Dialect, decimal, ratio
 
 CATEGORY = "supplementary"
 
 DISTANCE_ENTITIES = ("horse", "jockey", "trainer")
 VENUE_ENTITIES = ("jockey", "trainer")
-
-
-TIME_SLOT = 10**6
-"""The latest timed run is found with one MAX over ``seq_no * TIME_SLOT + time_cs`` (the run's
-place in time, then its time in centiseconds, which stays below 10,000 s), not a sort per group."""
 
 
 def record_columns(alias: str) -> dict[str, str]:
@@ -39,15 +35,12 @@ def record_columns(alias: str) -> dict[str, str]:
     return {column: v[key] for column, key in names.items()}
 
 
-def per_entity(ctx: Context, entity_types: tuple[str, ...], select: str, keys: str, where: str = "TRUE") -> str:
-    """``select`` grouped by each entity type's id column and ``keys``, as one UNION ALL.
-
-    Grouping ``run`` once per entity type avoids materialising an unpivoted copy of it (three rows
-    per run), which cost more than the aggregation itself. ``{e}`` in the arguments names the type.
-    """
+def per_entity(ctx: Context, entity_types: tuple[str, ...], family: str, select: str, where: str = "TRUE") -> str:
+    """``select`` over the stored groups ``<entity>_<family>`` of each entity type, as one UNION ALL.
+    ``{e}`` in the arguments names the type."""
     return "\n  UNION ALL\n  ".join(
-        f"SELECT '{e}' AS entity_type, {e}_id AS entity_id, {select.format(e=e)} FROM {RUN_TABLE} "
-        f"WHERE {e}_id IS NOT NULL AND {where} AND {in_scope(ctx, e, f'{e}_id')} GROUP BY {e}_id, {keys}"
+        f"SELECT '{e}' AS entity_type, id AS entity_id, {select.format(e=e)} "
+        f"FROM {sums_of(ctx.sums_table, f'{e}_{family}', in_scope(ctx, e, 'id'))} s WHERE {where.format(e=e)}"
         for e in entity_types
     )
 
@@ -73,8 +66,6 @@ def distance_band(k: str) -> str:
 
 def by_distance_sql(dialect: Dialect, ctx: Context) -> str:
     group = "entity_type, entity_id, key_hf"
-    sums = (f"key_hf, {RECORD_SUMS}, MIN(time_cs) AS best_cs, SUM(time_cs) AS sum_cs, COUNT(time_cs) AS n_cs, "
-            f"MAX(CASE WHEN time_cs IS NOT NULL THEN seq_no * {TIME_SLOT} + time_cs END) AS last_timed")
     on = "gb.entity_type = g.entity_type AND gb.entity_id = g.entity_id AND gb.key_hf = g.key_hf"
     columns = {
         "entity_type": "g.entity_type",
@@ -91,11 +82,10 @@ def by_distance_sql(dialect: Dialect, ctx: Context) -> str:
     }
     return f"""
 WITH g AS (
-  {per_entity(ctx, DISTANCE_ENTITIES, sums, "key_hf HAVING COUNT(*) >= :min_runs", "key_hf IS NOT NULL")}
+  {per_entity(ctx, DISTANCE_ENTITIES, "distance", "CAST(sub AS INTEGER) AS key_hf, s.*", "n_runs >= :min_runs")}
 ),
 goings AS (
-  {per_entity(ctx, DISTANCE_ENTITIES, "key_hf, going_raw, COUNT(*) AS n", "key_hf, going_raw",
-              "key_hf IS NOT NULL AND going_raw IS NOT NULL")}
+  {per_entity(ctx, DISTANCE_ENTITIES, "going", "CAST(sub AS INTEGER) AS key_hf, sub2 AS going_raw, n_runs AS n")}
 ),
 gb AS (
   SELECT {group}, {dialect.json_object_agg('going_raw', 'n')} AS going_breakdown
@@ -108,12 +98,11 @@ LEFT JOIN gb ON {on}
 
 
 def by_venue_sql(dialect: Dialect, ctx: Context) -> str:
-    columns = {"entity_type": "g.entity_type", "entity_id": "g.entity_id", "venue_id": "g.course_id",
+    columns = {"entity_type": "g.entity_type", "entity_id": "g.entity_id", "venue_id": "g.sub",
                **record_columns("g"), **stamps(dialect)}
     return f"""
 WITH g AS (
-  {per_entity(ctx, VENUE_ENTITIES, f"course_id, {RECORD_SUMS}", "course_id HAVING COUNT(*) >= :min_runs",
-              "course_id IS NOT NULL")}
+  {per_entity(ctx, VENUE_ENTITIES, "venue", "s.*", "n_runs >= :min_runs")}
 )
 SELECT {select_list(columns)} FROM g
 """
@@ -121,17 +110,12 @@ SELECT {select_list(columns)} FROM g
 
 def combinations_sql(dialect: Dialect, ctx: Context) -> str:
     """Jockey-trainer pairs, in the canonical order the table's CHECK requires."""
-    columns = {"entity1_type": "'jockey'", "entity1_id": "g.jockey_id",
-               "entity2_type": "'trainer'", "entity2_id": "g.trainer_id",
+    columns = {"entity1_type": "'jockey'", "entity1_id": "g.id",
+               "entity2_type": "'trainer'", "entity2_id": "g.sub",
                **record_columns("g"), **stamps(dialect)}
+    pairs = sums_of(ctx.sums_table, "jockey_trainer", any_in_scope(ctx, {"jockey": "id", "trainer": "sub"}))
     return f"""
-WITH g AS (
-  SELECT jockey_id, trainer_id, {RECORD_SUMS} FROM {RUN_TABLE}
-  WHERE jockey_id IS NOT NULL AND trainer_id IS NOT NULL
-    AND {any_in_scope(ctx, {"jockey": "jockey_id", "trainer": "trainer_id"})}
-  GROUP BY jockey_id, trainer_id HAVING COUNT(*) >= :min_runs
-)
-SELECT {select_list(columns)} FROM g
+SELECT {select_list(columns)} FROM {pairs} g WHERE n_runs >= :min_runs
 """
 
 

@@ -35,15 +35,18 @@ from darkhorses.stats import ancestors, lineage, pedigree, people, performance, 
 from darkhorses.stats.context import MIN_GROUP_RUNS, MIN_RUNS, Context
 from darkhorses.stats.job import Job
 from darkhorses.stats.replace import build_stage, drop_stage, fill_if_empty, swap_in
-from darkhorses.stats.run import RUN_TABLE, materialise_run
+from darkhorses.stats import sums
+from darkhorses.stats.run import RUN_TABLE, add_races, materialise_run
 from darkhorses.stats.scope import (
+    RACE_RUNNERS,
     Previous,
     build_scope,
     drop_scope,
     incremental_from,
     read_previous,
     record_state,
-    save_run_keys,
+    scope_races_filter,
+    touch_changed_runs,
     watermark,
 )
 
@@ -152,7 +155,8 @@ def _batch_session(connection: Connection) -> Iterator[None]:
         if connection.in_transaction():
             connection.rollback()
         with connection.begin():
-            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {RUN_TABLE}")
+            for name in (RUN_TABLE, sums.TEST_SUMS):
+                connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
             drop_scope(connection)
             if postgres:
                 connection.exec_driver_sql("RESET work_mem")
@@ -210,6 +214,13 @@ def populate(
             stack.enter_context(_batch_session(connection))
         try:
             run_rows, mark = _materialise_everywhere(pool, connections, ctx, previous)
+            if not test:
+                with connections[0].begin():
+                    if ctx.incremental:
+                        sums.update(connections[0], RACE_RUNNERS)
+                    else:
+                        sums.rebuild(connections[0])
+                    record_state(connections[0], [sums.SUMS_TABLE], ctx, mark)
             per_lane = _all_of(pool, [lambda c=c: _work_through(c, queue, stop, ctx, test, should_stop)
                                       for c in connections])
         except BaseException:  # an interrupt here, too, lets no lane start another table
@@ -217,8 +228,6 @@ def populate(
             raise
         if not test and not queue:
             with connections[0].begin():
-                if len(jobs) == len(JOBS):
-                    save_run_keys(connections[0], ctx)
                 record_state(connections[0], [job.name for job in jobs], ctx, mark)
     order = list(JOBS)
     results = sorted((r for lane in per_lane for r in lane), key=lambda r: order.index(r.table))
@@ -236,7 +245,7 @@ def _plan(engine: Engine, jobs: list[Job], ctx: Context, full: bool) -> tuple[Pr
     if len(jobs) != len(JOBS):
         return None, "a selection of tables"
     with engine.connect() as connection:
-        previous = read_previous(connection, list(JOBS))
+        previous = read_previous(connection, [*JOBS, sums.SUMS_TABLE])
     reason = incremental_from(previous, ctx)
     return (previous, None) if reason is None else (None, reason)
 
@@ -265,9 +274,17 @@ def _materialise_everywhere(pool: ThreadPoolExecutor, connections: list[Connecti
     built their copies in transactions that import it, so all copies hold exactly the same runs.
     """
     def build(connection: Connection) -> int:
-        if previous is not None:
+        if previous is None:
+            rows = materialise_run(connection, ctx)
+        else:
             build_scope(connection, ctx, previous)
-        return materialise_run(connection, ctx)
+            materialise_run(connection, ctx, scope_races_filter(ctx))
+            sums.classify(connection, RACE_RUNNERS)
+            rows = add_races(connection, ctx, sums.regrouped_runs("ru", "h"))
+            touch_changed_runs(connection)
+        if ctx.test_from is not None:
+            sums.create_test_sums(connection)
+        return rows
 
     first, *others = connections
     if not others:

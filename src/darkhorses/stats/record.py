@@ -8,15 +8,23 @@ from __future__ import annotations
 
 from darkhorses.stats.sql import ae_index, percent, profit_loss, ratio
 
-RECORD_SUMS = """COUNT(*) AS n_runs, SUM(is_win) AS n_wins, SUM(is_2nd) AS n_2nd, SUM(is_3rd) AS n_3rd,
-       SUM(is_top3) AS n_top3, SUM(is_ew_placed) AS n_ew, SUM(has_sp) AS n_sp,
-       SUM(has_sp * is_win) AS n_wins_sp, SUM(p_nano) AS exp_nano, SUM(pl_units) AS pl_units"""
-"""The aggregate columns over ``run`` rows that every record value is computed from."""
+RECORD_AGGREGATES = {
+    "n_runs": "COUNT(*)",
+    "n_wins": "SUM(is_win)",
+    "n_2nd": "SUM(is_2nd)",
+    "n_3rd": "SUM(is_3rd)",
+    "n_top3": "SUM(is_top3)",
+    "n_ew": "SUM(is_ew_placed)",
+    "n_sp": "SUM(has_sp)",
+    "n_wins_sp": "SUM(has_sp * is_win)",
+    "exp_nano": "SUM(p_nano)",
+    "pl_units": "SUM(pl_units)",
+}
+"""The aggregates over ``run`` rows that every record value is computed from."""
 
-RECORD_RESUMS = ", ".join(
-    f"SUM({name}) AS {name}"
-    for name in ("n_runs", "n_wins", "n_2nd", "n_3rd", "n_top3", "n_ew", "n_sp", "n_wins_sp", "exp_nano", "pl_units")
-)
+RECORD_SUMS = ", ".join(f"{expr} AS {name}" for name, expr in RECORD_AGGREGATES.items())
+
+RECORD_RESUMS = ", ".join(f"SUM({name}) AS {name}" for name in RECORD_AGGREGATES)
 """:data:`RECORD_SUMS` re-aggregated from finer groups (all of its columns are additive)."""
 
 

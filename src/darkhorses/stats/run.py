@@ -17,7 +17,6 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection
 
 from darkhorses.stats.context import Context
-from darkhorses.stats.scope import scope_races_filter
 from darkhorses.stats.sql import DH_UNITS, EUR_TO_GBP_PERCENT, P_SCALE, Dialect
 
 RUN_TABLE = "run"
@@ -69,23 +68,29 @@ def going_group(going: str) -> str:
     return f"(CASE {whens} END)"
 
 
-def race_facts(dialect: Dialect, ctx: Context, *, resulted: bool) -> str:
+def race_facts(dialect: Dialect, ctx: Context, *, resulted: bool, races: str | None = None) -> str:
     """Race-level facts, computed once per race rather than once per runner.
 
     ``resulted`` keeps only races that count (a result, not void, on or before D), and in an
-    incremental batch only those in which an entity in scope ran; otherwise every race is kept
-    (the runner-form table also describes today's declarations).
+    incremental batch only those the batch needs (``races``, a predicate over a runner ``ru`` and
+    its horse ``h``: one of them ran in the race); otherwise every race is kept (the runner-form
+    table also describes today's declarations).
+
+    ``order_key`` places a race in time (its off, in epoch seconds; the end of its day when the
+    off is unknown), the same in every batch, so "latest" means the same in a full and an
+    incremental batch.
     """
     filters = ["TRUE"]
     if resulted:
         filters += ["ra.has_result = TRUE", "COALESCE(ra.is_abandoned, FALSE) = FALSE", "ra.date <= :as_of"]
-        if ctx.incremental:
+        if races is not None:
             filters.append("ra.id IN (SELECT ru.race_id FROM ra_mst_runners ru LEFT JOIN ra_mst_horses h "
-                           f"ON h.id = ru.horse_id WHERE {scope_races_filter(ctx)})")
+                           f"ON h.id = ru.horse_id WHERE {races})")
     if ctx.first_day is not None:
         filters.append(f"{dialect.day_number('ra.date')} >= :first_day")
-    return f"""SELECT ra.id AS race_id, ra.date AS race_date, {dialect.day_number('ra.date')} AS race_day,
-         ra.off_dt, ra.course_id, ra.region, ra.type AS race_type, ra.going AS going_raw,
+    day = dialect.day_number('ra.date')
+    return f"""SELECT ra.id AS race_id, ra.date AS race_date, {day} AS race_day,
+         ra.off_dt, COALESCE({dialect.epoch_seconds('ra.off_dt')}, ({day} + 1) * 86400 - 1) AS order_key, ra.course_id, ra.region, ra.type AS race_type, ra.going AS going_raw,
          {class_number('ra.race_class')} AS class_num,
          {is_handicap('ra.race_name')} AS is_handicap,
          {distance_yards('ra')} AS distance_yards,
@@ -96,8 +101,9 @@ def race_facts(dialect: Dialect, ctx: Context, *, resulted: bool) -> str:
   FROM ra_mst_races ra WHERE {' AND '.join(filters)}"""
 
 
-def run_select(dialect: Dialect, ctx: Context) -> str:
-    """The SELECT that defines ``run`` as of ``:as_of`` (and from ``:first_day`` when the window is narrowed).
+def run_select(dialect: Dialect, ctx: Context, races: str | None = None) -> str:
+    """The SELECT that defines ``run`` as of ``:as_of`` (and from ``:first_day`` when the window is
+    narrowed), over every race or only ``races`` (see :func:`race_facts`).
 
     A parsed ``position`` is a finish; text codes are checked only where there is none. The
     windows (run order, field size, dead-heat size) are computed over a narrow projection and
@@ -106,7 +112,7 @@ def run_select(dialect: Dialect, ctx: Context) -> str:
     raw = "UPPER(TRIM(ru.position_raw))"
     return f"""
 WITH races AS (
-  {race_facts(dialect, ctx, resulted=True)}
+  {race_facts(dialect, ctx, resulted=True, races=races)}
 ),
 started AS (
   SELECT ru.id AS runner_id, ru.horse_id, ru.jockey_id, ru.trainer_id, ru.owner_id,
@@ -131,14 +137,13 @@ started AS (
 ),
 ranks AS (
   SELECT runner_id,
-         ROW_NUMBER() OVER (ORDER BY race_day, off_dt NULLS LAST, runner_id) AS seq_no,
          COUNT(*) OVER (PARTITION BY race_id) AS starters,
          CASE WHEN finish_pos IS NULL THEN 1
               ELSE COUNT(*) OVER (PARTITION BY race_id, finish_pos) END AS dh_n
   FROM started
 ),
 counted AS (
-  SELECT started.*, ranks.seq_no, ranks.starters, ranks.dh_n
+  SELECT started.*, ranks.starters, ranks.dh_n
   FROM started JOIN ranks ON ranks.runner_id = started.runner_id
 )
 SELECT counted.*,
@@ -163,18 +168,37 @@ FROM counted
 """
 
 
+TIME_SLOT = 10**6
+"""A latest timed run is found with one MAX over ``order_key * TIME_SLOT + time_cs`` (the race's
+place in time, then the time in centiseconds, which stays below 10,000 s), not a sort per group."""
+
 GROUP_KEYS = ("runner_id", "race_id", "horse_id", "jockey_id", "trainer_id", "owner_id", "sire_id", "dam_id",
               "damsire_id", "course_id", "key_hf", "class_num")
 """The columns statistics group or join on: the only ones the planner needs statistics for."""
 
 
-def materialise_run(connection: Connection, ctx: Context) -> int:
-    """(Re)build the temporary ``run`` table for this batch and return its row count."""
-    dialect = Dialect.of(connection)
+def materialise_run(connection: Connection, ctx: Context, races: str | None = None) -> int:
+    """(Re)build the temporary ``run`` table for this batch (every run, or in an incremental batch
+    the runs of ``races``, see :func:`race_facts`) and return its row count."""
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {RUN_TABLE}")
-    connection.execute(ctx.sql(f"CREATE TEMPORARY TABLE {RUN_TABLE} AS {run_select(dialect, ctx)}"), ctx.params())
-    if ctx.incremental:  # runner form looks up a few thousand runners in it, rather than scanning it whole
+    connection.execute(ctx.sql(f"CREATE TEMPORARY TABLE {RUN_TABLE} AS {run_select(Dialect.of(connection), ctx, races)}"),
+                       ctx.params())
+    if ctx.incremental:  # looked up by runner, rather than scanned whole
         connection.exec_driver_sql(f"CREATE INDEX ix_{RUN_TABLE}_runner ON {RUN_TABLE} (runner_id)")
-    if dialect.is_postgres:
+    return _analysed(connection)
+
+
+def add_races(connection: Connection, ctx: Context, races: str) -> int:
+    """Add to ``run`` the runs of ``races`` it does not hold yet (whole races, so each race's
+    field size and dead heats stay right); return its new row count."""
+    held = f"ru.race_id NOT IN (SELECT race_id FROM {RUN_TABLE})"
+    connection.execute(ctx.sql(f"INSERT INTO {RUN_TABLE} {run_select(Dialect.of(connection), ctx, f'{races} AND {held}')}"),
+                       ctx.params())
+    return _analysed(connection)
+
+
+def _analysed(connection: Connection) -> int:
+    """Give the planner statistics on ``run``'s keys (PostgreSQL) and return its row count."""
+    if Dialect.of(connection).is_postgres:
         connection.exec_driver_sql(f"ANALYZE {RUN_TABLE} ({', '.join(GROUP_KEYS)})")
     return int(connection.exec_driver_sql(f"SELECT COUNT(*) FROM {RUN_TABLE}").scalar_one())

@@ -42,6 +42,8 @@ from darkhorses.db.schema import dh_stats_state
 from darkhorses.db.types import UTCDateTime
 from darkhorses.stats.context import EPOCH, Context, day_number
 from darkhorses.stats.sql import Dialect
+from darkhorses.stats.run import RUN_TABLE
+from darkhorses.stats.sums import FRESH, REGROUP, RUN_KEYS
 
 SCOPE_TABLE = "scope_keys"
 CHANGED_RUNNERS = "scope_runners"
@@ -59,7 +61,8 @@ least one second is needed."""
 WATCHED = ("ra_mst_runners", "ra_mst_races", "ra_mst_horses", "ra_mst_jockeys", "ra_mst_trainers",
            "ra_mst_owners", "ra_mst_sires", "ra_mst_dams", "ra_mst_damsires")
 """The tables statistics read, whose ``updated_at`` says what changed."""
-RUN_KEYS = "dh_stats_run_keys"
+RACE_RUNNERS = "scope_race_runners"
+"""Every runner of a race in which a runner changed: their runs are compared with the stored facts."""
 
 
 @dataclass(frozen=True)
@@ -158,8 +161,7 @@ def build_scope(connection: Connection, ctx: Context, previous: Previous) -> Non
                for r in _day_ranges((day_number(previous.as_of) - days + 1, day_number(previous.as_of)),
                                     (ctx.as_of_day - days + 1, ctx.as_of_day))]
     params = {"since": since}
-    for name in (CHANGED_RUNNERS, CHANGED_KEYS, SCOPE_TABLE):
-        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    drop_scope(connection)
 
     def run(sql: str) -> None:
         if ":since" not in sql:
@@ -173,8 +175,10 @@ SELECT ru.id AS runner_id FROM ra_mst_runners ru WHERE ru.updated_at >= :since
 UNION SELECT ru.id FROM ra_mst_runners ru JOIN ra_mst_races ra ON ra.id = ru.race_id WHERE ra.updated_at >= :since
 UNION SELECT ru.id FROM ra_mst_runners ru JOIN ra_mst_races ra ON ra.id = ru.race_id WHERE {_days_sql('ra.date', moved)}
 UNION SELECT ru.id FROM ra_mst_runners ru JOIN ra_mst_horses h ON h.id = ru.horse_id WHERE h.updated_at >= :since""")
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {RACE_RUNNERS} AS SELECT ru.id AS runner_id FROM ra_mst_runners ru "
+        f"WHERE ru.race_id IN (SELECT r.race_id FROM {CHANGED_RUNNERS} c JOIN ra_mst_runners r ON r.id = c.runner_id)")
     pedigree_now = ", ".join(f"COALESCE(h.{kind}_id, ru.{kind}_id) AS {kind}_id" for kind in PEDIGREE)
-    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {CHANGED_KEYS}")
     connection.exec_driver_sql(
         f"CREATE TEMPORARY TABLE {CHANGED_KEYS} AS SELECT ru.horse_id, {', '.join(f'ru.{k}_id' for k in PEOPLE)}, "
         f"{pedigree_now} FROM {CHANGED_RUNNERS} c JOIN ra_mst_runners ru ON ru.id = c.runner_id "
@@ -218,38 +222,38 @@ UNION SELECT ru.id FROM ra_mst_runners ru JOIN ra_mst_horses h ON h.id = ru.hors
 {' UNION '.join(f"SELECT '{kind}' AS kind, id FROM ra_mst_{kind}s WHERE horse_id IN (SELECT id FROM {SCOPE_TABLE} WHERE kind = 'horse')" for kind in PEDIGREE)}
 ) k WHERE NOT EXISTS (SELECT 1 FROM {SCOPE_TABLE} s WHERE s.kind = k.kind AND s.id = k.id)""")
     if dialect.is_postgres:
-        connection.exec_driver_sql(f"ANALYZE {SCOPE_TABLE}")
-        connection.exec_driver_sql(f"ANALYZE {CHANGED_RUNNERS}")
+        for name in (SCOPE_TABLE, CHANGED_RUNNERS, RACE_RUNNERS):
+            connection.exec_driver_sql(f"ANALYZE {name}")
 
 
 def scope_races_filter(ctx: Context, runner: str = "ru", horse: str = "h") -> str:
-    """The races the ``run`` relation needs: every race in which a scoped entity ran (or, for an
-    ancestor in scope, in which its own horse ran). TRUE in a full batch."""
-    if not ctx.incremental:
-        return "TRUE"
-    pairs = {"horse": f"{runner}.horse_id", **{k: f"{runner}.{k}_id" for k in PEOPLE},
-             **{k: f"COALESCE({horse}.{k}_id, {runner}.{k}_id)" for k in PEDIGREE}}
+    """The races an incremental ``run`` relation starts from, as a predicate over a runner and its
+    horse: the races of changed runners, every race of a horse in scope (its form and lineage
+    read all of its runs) or of an ancestor in scope (its own career), the runs whose lineage
+    quotes a changed pedigree row, and every race of the people tables' 30-day window. The groups
+    of people and pedigree come from their stored sums (:mod:`darkhorses.stats.sums`), which add
+    the races of the entities they recompute whole."""
     own = " OR ".join(
         f"{runner}.horse_id IN (SELECT horse_id FROM ra_mst_{kind}s WHERE id IN "
         f"(SELECT id FROM {SCOPE_TABLE} WHERE kind = '{kind}'))"
         for kind in PEDIGREE
     )
-    return f"({any_in_scope(ctx, pairs)} OR {own})"
+    lineage = any_in_scope(ctx, {f"{k}_row": f"COALESCE({horse}.{k}_id, {runner}.{k}_id)" for k in PEDIGREE})
+    window = _days_sql("d.date", [(ctx.as_of_day - max(WINDOWS) + 1, ctx.as_of_day)])
+    return (f"({runner}.id IN (SELECT runner_id FROM {RACE_RUNNERS}) OR {in_scope(ctx, 'horse', f'{runner}.horse_id')} "
+            f"OR {own} OR {lineage} OR {runner}.race_id IN (SELECT d.id FROM ra_mst_races d WHERE {window}))")
+
+
+def touch_changed_runs(connection: Connection) -> None:
+    """Put in scope the entities of every new run and of every amended one, old and new: the
+    runs of a changed race whose own rows did not change (another runner turned non-runner and
+    changed its field size) are among them."""
+    connection.exec_driver_sql(
+        f"INSERT INTO {SCOPE_TABLE} (kind, id) SELECT kind, id FROM {REGROUP} UNION "
+        + " UNION ".join(f"SELECT '{kind}', r.{kind}_id FROM {RUN_TABLE} r JOIN {FRESH} f ON f.runner_id = r.runner_id "
+                         f"WHERE r.{kind}_id IS NOT NULL" for kind in ("horse", *PEOPLE, *PEDIGREE)))
 
 
 def drop_scope(connection: Connection) -> None:
-    for name in (CHANGED_RUNNERS, CHANGED_KEYS, SCOPE_TABLE):
+    for name in (CHANGED_RUNNERS, CHANGED_KEYS, SCOPE_TABLE, RACE_RUNNERS, FRESH, REGROUP):
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
-
-
-def save_run_keys(connection: Connection, ctx: Context) -> None:
-    """Remember each run's keys for the next incremental batch (in the caller's transaction): all
-    of them after a full batch, those of the changed runner rows after an incremental one."""
-    columns = "runner_id, horse_id, jockey_id, trainer_id, owner_id, sire_id, dam_id, damsire_id"
-    if ctx.incremental:
-        changed = f"runner_id IN (SELECT runner_id FROM {CHANGED_RUNNERS})"
-        connection.exec_driver_sql(f"DELETE FROM {RUN_KEYS} WHERE {changed}")
-        connection.exec_driver_sql(f"INSERT INTO {RUN_KEYS} ({columns}) SELECT {columns} FROM run WHERE {changed}")
-    else:
-        connection.exec_driver_sql(f"DELETE FROM {RUN_KEYS}")
-        connection.exec_driver_sql(f"INSERT INTO {RUN_KEYS} ({columns}) SELECT {columns} FROM run")

@@ -56,6 +56,20 @@ class Dialect:
         with a column of the default collation: PostgreSQL refuses to mix the two."""
         return f'({text_sql} COLLATE "C")' if self.is_postgres else text_sql
 
+    def epoch_seconds(self, timestamp_sql: str) -> str:
+        """A UTC timestamp as whole seconds since 1970 (NULL stays NULL)."""
+        if self.is_postgres:
+            return f"CAST(EXTRACT(EPOCH FROM {timestamp_sql}) AS BIGINT)"
+        return f"CAST(strftime('%s', {timestamp_sql}) AS INTEGER)"
+
+    def greatest(self, a: str, b: str) -> str:
+        """The larger of two values, ignoring a NULL (SQLite's two-argument MAX returns NULL)."""
+        return f"GREATEST({a}, {b})" if self.is_postgres else f"COALESCE(MAX({a}, {b}), {a}, {b})"
+
+    def least(self, a: str, b: str) -> str:
+        """The smaller of two values, ignoring a NULL."""
+        return f"LEAST({a}, {b})" if self.is_postgres else f"COALESCE(MIN({a}, {b}), {a}, {b})"
+
     def json_object_agg(self, key_sql: str, value_sql: str) -> str:
         if self.is_postgres:
             return f"jsonb_object_agg({key_sql}, {value_sql})"

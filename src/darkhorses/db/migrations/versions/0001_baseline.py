@@ -43,7 +43,34 @@ def upgrade() -> None:
     sa.Column('sire_id', sa.Text(), nullable=True),
     sa.Column('dam_id', sa.Text(), nullable=True),
     sa.Column('damsire_id', sa.Text(), nullable=True),
+    sa.Column('facts', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('runner_id', name=op.f('pk_dh_stats_run_keys'))
+    )
+    op.create_table('dh_stats_sums',
+    sa.Column('family', sa.Text(), nullable=False),
+    sa.Column('id', sa.Text(), nullable=False),
+    sa.Column('sub', sa.Text(), nullable=False),
+    sa.Column('sub2', sa.Text(), nullable=False),
+    sa.Column('n_runs', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('n_wins', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('n_2nd', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('n_3rd', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('n_top3', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('n_ew', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('n_sp', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('n_wins_sp', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('n_finishes', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('n_cs', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('exp_nano', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('pl_units', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('prize_pence', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('pos_sum', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('best_cs', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('sum_cs', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('last_timed', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('last_date', sa.Date(), nullable=False),
+    sa.Column('last_win_date', sa.Date(), nullable=True),
+    sa.PrimaryKeyConstraint('family', 'id', 'sub', 'sub2', name=op.f('pk_dh_stats_sums'))
     )
     op.create_table('dh_stats_state',
     sa.Column('table_name', sa.Text(), nullable=False),
@@ -996,6 +1023,7 @@ def downgrade() -> None:
     op.drop_table('ra_collection_metadata')
     op.drop_table('dh_runs')
     op.drop_table('dh_stats_state')
+    op.drop_table('dh_stats_sums')
     op.drop_table('dh_stats_run_keys')
     op.drop_table('dh_locks')
     op.drop_table('dh_alert_state')
