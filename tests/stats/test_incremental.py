@@ -311,3 +311,29 @@ def test_new_and_unchanged_runs_reuse_the_stored_sums_and_an_amendment_regroups(
                                    f"WHERE family = 'jockey' AND id = '{jockey}'")
         world.touch(connection, schema.ra_mst_runners, ran, position=None, position_raw="UR")
     assert _full_equals_incremental(engine, next_day).incremental
+
+
+def test_a_non_runner_changes_the_each_way_places_of_the_others(world: World) -> None:
+    """Eight starters pay three places, seven pay two: when an unplaced runner turns out to have
+    been a non-runner, the third's each-way place goes although its own row did not change."""
+    engine = world.engine
+    runners = schema.ra_mst_runners
+    started = (runners.c.is_non_runner.is_(False)) & runners.c.position_raw.is_not(None)
+    with engine.connect() as connection:
+        eights = select(runners.c.race_id).where(started).group_by(runners.c.race_id).having(func.count() == 8)
+        race = connection.execute(select(runners.c.race_id).where(runners.c.race_id.in_(eights), runners.c.position == 3)
+                                  .order_by(runners.c.race_id).limit(1)).scalar_one()
+        third_jockey = connection.execute(select(runners.c.jockey_id)
+                                          .where(runners.c.race_id == race, runners.c.position == 3)).scalar_one()
+        unplaced = connection.execute(select(runners.c.id).where(
+            runners.c.race_id == race, started, runners.c.jockey_id != third_jockey,
+            (runners.c.position > 3) | runners.c.position.is_(None)).limit(1)).scalar_one()
+        before = connection.execute(select(schema.ra_mst_jockeys.c.ew_places)
+                                    .where(schema.ra_mst_jockeys.c.id == third_jockey)).scalar_one()
+    with engine.begin() as connection:
+        world.touch(connection, runners, unplaced, position=None, position_raw="NR", is_non_runner=True)
+    assert _full_equals_incremental(engine, LAST).incremental
+    with engine.connect() as connection:
+        after = connection.execute(select(schema.ra_mst_jockeys.c.ew_places)
+                                   .where(schema.ra_mst_jockeys.c.id == third_jockey)).scalar_one()
+    assert after == before - 1
