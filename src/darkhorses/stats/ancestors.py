@@ -15,8 +15,8 @@ from sqlalchemy import Table
 from darkhorses.db.schema import (
     ra_dam_stats,
     ra_damsire_stats,
-    ra_mst_damsires,
     ra_mst_dams,
+    ra_mst_damsires,
     ra_mst_sires,
     ra_sire_stats,
 )
@@ -25,8 +25,8 @@ from darkhorses.stats.job import Job
 from darkhorses.stats.record import select_list
 from darkhorses.stats.run import RUN_TABLE
 from darkhorses.stats.scope import in_scope
-from darkhorses.stats.sums import sums_of
 from darkhorses.stats.sql import Dialect, percent, pounds, ratio
+from darkhorses.stats.sums import sums_of
 
 CATEGORY = "pedigree"
 

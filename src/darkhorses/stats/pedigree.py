@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Table
 
-from darkhorses.db.schema import ra_mst_damsires, ra_mst_dams, ra_mst_sires
+from darkhorses.db.schema import ra_mst_dams, ra_mst_damsires, ra_mst_sires
 from darkhorses.stats.context import Context
 from darkhorses.stats.job import Job
 from darkhorses.stats.record import RECORD_RESUMS, record_values, select_list
 from darkhorses.stats.scope import in_scope
-from darkhorses.stats.sums import sums_of
 from darkhorses.stats.sql import Dialect, ae_index, decimal, percent
+from darkhorses.stats.sums import sums_of
 
 CATEGORY = "pedigree"
 RANKS = (1, 2, 3)

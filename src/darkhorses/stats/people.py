@@ -20,8 +20,8 @@ from darkhorses.stats.job import Job
 from darkhorses.stats.record import record_values, select_list
 from darkhorses.stats.run import RUN_TABLE
 from darkhorses.stats.scope import WINDOWS, in_scope
-from darkhorses.stats.sums import sums_of
 from darkhorses.stats.sql import Dialect, percent
+from darkhorses.stats.sums import sums_of
 
 CATEGORY = "statistics"
 

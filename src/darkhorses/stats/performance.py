@@ -16,8 +16,8 @@ from darkhorses.stats.job import Job
 from darkhorses.stats.record import record_values, select_list
 from darkhorses.stats.run import TIME_SLOT
 from darkhorses.stats.scope import any_in_scope, in_scope
-from darkhorses.stats.sums import sums_of
 from darkhorses.stats.sql import Dialect, decimal, ratio
+from darkhorses.stats.sums import sums_of
 
 CATEGORY = "supplementary"
 

@@ -31,11 +31,10 @@ from sqlalchemy.engine import Connection, Engine
 from darkhorses.db.engine import for_writing
 from darkhorses.errors import ConfigError
 from darkhorses.london import london_today
-from darkhorses.stats import ancestors, lineage, pedigree, people, performance, runner_form
+from darkhorses.stats import ancestors, lineage, pedigree, people, performance, runner_form, sums
 from darkhorses.stats.context import MIN_GROUP_RUNS, MIN_RUNS, Context
 from darkhorses.stats.job import Job
 from darkhorses.stats.replace import build_stage, drop_stage, fill_if_empty, swap_in
-from darkhorses.stats import sums
 from darkhorses.stats.run import RUN_TABLE, add_races, materialise_run
 from darkhorses.stats.scope import (
     RACE_RUNNERS,

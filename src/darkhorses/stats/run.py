@@ -5,11 +5,11 @@ and nowhere else: future declarations, unresulted and void races and non-runners
 non-finishers (PU, F, UR, ...) and disqualified horses are in, with no finishing position.
 
 ``populate`` materialises it once per batch as the temporary table ``run`` (private to the
-connection, never written to the WAL) and every table family reads that copy; each reader scans
-it whole, so it needs no indexes. Race-level facts (class, handicap, distance key, going group)
-are derived once per race, not per runner. Numbers that later need exact arithmetic are carried
-as integers: pence, centiseconds, nano-probabilities and P/L units (see
-:mod:`darkhorses.stats.sql`).
+connection, never written to the WAL): the grouped tables' stored sums
+(:mod:`darkhorses.stats.sums`) are computed from it, and the per-horse tables read it directly.
+Race-level facts (class, handicap, distance key, going group) are derived once per race, not per
+runner. Numbers that later need exact arithmetic are carried as integers: pence, centiseconds,
+nano-probabilities and P/L units (see :mod:`darkhorses.stats.sql`).
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def run_select(dialect: Dialect, ctx: Context, races: str | None = None) -> str:
     narrowed), over every race or only ``races`` (see :func:`race_facts`).
 
     A parsed ``position`` is a finish; text codes are checked only where there is none. The
-    windows (run order, field size, dead-heat size) are computed over a narrow projection and
+    windows (field size, dead-heat size) are computed over a narrow projection and
     joined back on the runner: sorting the wide rows themselves spilled to disk at 1M runs.
     """
     raw = "UPPER(TRIM(ru.position_raw))"

@@ -17,12 +17,17 @@ temporary table ``scope_keys (kind, id)``:
   the ancestor's own horse record), and ancestors whose own horse record is in scope;
 * jockeys, trainers and owners with a run on a day that entered or left their 14- or 30-day window;
 * sires, dams and damsires whose count of offspring in ``ra_mst_horses`` differs from the stored
-  one (a horse without runs that changed pedigree moves a count and nothing else).
+  one (a horse without runs that changed pedigree moves a count and nothing else);
+* the entities of every new or amended run of a race with a changed runner row (another runner
+  turning non-runner changes the field size, so the each-way places, of the rest), once
+  :mod:`darkhorses.stats.sums` has compared them with their stored facts.
 
-Every table is then recomputed for its scoped keys only, from a ``run`` relation holding every
-race in which a scoped entity ran (whole races, so field sizes and dead heats are right), and
-rows of scoped keys that are no longer produced are deleted. Rows outside the scope are left as
-they are: by construction their inputs did not change. ``populate --full`` recomputes everything.
+Every table is then rewritten for its scoped keys only and rows of scoped keys that are no
+longer produced are deleted. The grouped tables read their stored sums; runner form, lineage and
+own careers read a ``run`` relation of whole races (so field sizes and dead heats are right): the
+changed races, every race of a horse in scope, the 30-day window, and every race of an entity
+whose sums are recomputed whole. Rows outside the scope are left as they are: by construction
+their inputs did not change. ``populate --full`` recomputes everything.
 
 ``kind`` is one of :data:`KINDS`; ``<kind>_row`` kinds name pedigree masters whose own row changed
 (their name or own horse record), which the lineage rows of their offspring quote; they are in
@@ -41,8 +46,8 @@ from sqlalchemy.engine import Connection
 from darkhorses.db.schema import dh_stats_state
 from darkhorses.db.types import UTCDateTime
 from darkhorses.stats.context import EPOCH, Context, day_number
-from darkhorses.stats.sql import Dialect
 from darkhorses.stats.run import RUN_TABLE
+from darkhorses.stats.sql import Dialect
 from darkhorses.stats.sums import FRESH, REGROUP, RUN_KEYS
 
 SCOPE_TABLE = "scope_keys"
