@@ -300,6 +300,9 @@ def replicate(engine: Engine, copies: int, span_days: int) -> None:
     postgres = engine.dialect.name == "postgresql"
     horse_columns = (*MASTER_COLUMNS["ra_mst_horses"], "updated_at")
     with engine.begin() as connection:
+        def run(sql: str) -> None:  # psycopg reads % as a placeholder even without parameters
+            connection.exec_driver_sql(sql.replace("%", "%%") if postgres else sql)
+
         for n in range(1, copies):
             days = 364 * shift_years * n  # whole weeks: the weekday of every race is kept
             shifted = (lambda c: f"{c} - {days}") if postgres else (lambda c: f"date({c}, '-{days} days')")
@@ -308,17 +311,17 @@ def replicate(engine: Engine, copies: int, span_days: int) -> None:
             suffix = f"'_c{n}'"
             horse_values = [f"id || {suffix}" if c == "id" else f"name || {suffix}" if c == "name" else
                             shifted("dob") if c == "dob" else c for c in horse_columns]
-            connection.exec_driver_sql(
+            run(
                 f"INSERT INTO ra_mst_horses ({', '.join(horse_columns)}) SELECT {', '.join(horse_values)} "
                 f"FROM ra_mst_horses WHERE {ORIGINAL}")
             race_values = [f"id || {suffix}" if c == "id" else shifted("date") if c == "date" else
                            shifted_ts("off_dt") if c == "off_dt" else c for c in (*RACE_COLUMNS, "updated_at")]
-            connection.exec_driver_sql(
+            run(
                 f"INSERT INTO ra_mst_races ({', '.join(RACE_COLUMNS)}, updated_at) SELECT {', '.join(race_values)} "
                 f"FROM ra_mst_races WHERE {ORIGINAL} AND date <= '{TODAY}'")
             runner_values = [f"{c} || {suffix}" if c in ("race_id", "horse_id") else c
                              for c in (*RUNNER_COLUMNS, "updated_at")]
-            connection.exec_driver_sql(
+            run(
                 f"INSERT INTO ra_mst_runners ({', '.join(RUNNER_COLUMNS)}, updated_at) SELECT {', '.join(runner_values)} "
                 f"FROM ra_mst_runners WHERE {ORIGINAL.replace('id', 'race_id')} AND race_id IN "
                 f"(SELECT id FROM ra_mst_races WHERE date <= '{TODAY}')")

@@ -76,7 +76,7 @@ class Ancestor:
             "updated_at": ":batch_ts",
         }
         return f"""
-WITH own AS (
+WITH own AS MATERIALIZED (  -- else PostgreSQL may regroup ``run`` once per ancestor
   SELECT horse_id, {_CAREER_SUMS}, MIN(race_date) AS first_date, MAX(race_date) AS last_date
   FROM {RUN_TABLE}
   WHERE horse_id IN (SELECT horse_id FROM {self.master.name} WHERE {in_scope(ctx, self.kind, 'id')})

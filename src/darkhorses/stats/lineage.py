@@ -44,8 +44,11 @@ WHERE r.{column} IS NOT NULL AND {recomputed}"""
 
 def scope_sql(ctx: Context, alias: str) -> str:
     """A lineage row goes stale only through its run (a changed runner row or horse record, both
-    putting the horse in scope); a renamed ancestor rewrites rows without removing any."""
-    return in_scope(ctx, "horse", f"{alias}.horse_id")
+    putting the horse in scope); a renamed ancestor rewrites rows without removing any. The rows
+    are found through their runner (the table's index), not by scanning it for the horse."""
+    if not ctx.incremental:
+        return "TRUE"
+    return f"{alias}.runner_id IN (SELECT id FROM ra_mst_runners WHERE {in_scope(ctx, 'horse', 'horse_id')})"
 
 
 JOBS = (Job(ra_lineage, CATEGORY, stage_sql, stamp="updated_at", key=("lineage_id",), scope=scope_sql),)

@@ -17,7 +17,7 @@ from darkhorses.stats.record import record_values, select_list
 from darkhorses.stats.run import TIME_SLOT
 from darkhorses.stats.scope import any_in_scope, in_scope
 from darkhorses.stats.sql import Dialect, decimal, ratio
-from darkhorses.stats.sums import sums_of
+from darkhorses.stats.sums import PER_BATCH, batch_rows, sums_of
 
 CATEGORY = "supplementary"
 
@@ -36,11 +36,16 @@ def record_columns(alias: str) -> dict[str, str]:
 
 
 def per_entity(ctx: Context, entity_types: tuple[str, ...], family: str, select: str, where: str = "TRUE") -> str:
-    """``select`` over the stored groups ``<entity>_<family>`` of each entity type, as one UNION ALL.
-    ``{e}`` in the arguments names the type."""
+    """``select`` over the groups ``<entity>_<family>`` of each entity type in scope, as one UNION
+    ALL: stored sums, or for a horse's groups, sums from the batch's runs (:data:`PER_BATCH`)."""
+    def groups(e: str) -> str:
+        name = f"{e}_{family}"
+        if name in PER_BATCH:
+            return batch_rows(name, in_scope(ctx, e, f"{e}_id"))
+        return sums_of(ctx.sums_table, name, in_scope(ctx, e, "id"))
+
     return "\n  UNION ALL\n  ".join(
-        f"SELECT '{e}' AS entity_type, id AS entity_id, {select.format(e=e)} "
-        f"FROM {sums_of(ctx.sums_table, f'{e}_{family}', in_scope(ctx, e, 'id'))} s WHERE {where.format(e=e)}"
+        f"SELECT '{e}' AS entity_type, id AS entity_id, {select} FROM {groups(e)} s WHERE {where}"
         for e in entity_types
     )
 

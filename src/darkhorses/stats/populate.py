@@ -34,7 +34,7 @@ from darkhorses.london import london_today
 from darkhorses.stats import ancestors, lineage, pedigree, people, performance, runner_form, sums
 from darkhorses.stats.context import MIN_GROUP_RUNS, MIN_RUNS, Context
 from darkhorses.stats.job import Job
-from darkhorses.stats.replace import build_stage, drop_stage, fill_if_empty, swap_in
+from darkhorses.stats.replace import analyse, build_stage, drop_stage, fill_if_empty, swap_in
 from darkhorses.stats.run import RUN_TABLE, add_races, materialise_run
 from darkhorses.stats.scope import (
     RACE_RUNNERS,
@@ -220,6 +220,9 @@ def populate(
                     else:
                         sums.rebuild(connections[0])
                     record_state(connections[0], [sums.SUMS_TABLE], ctx, mark)
+                if not ctx.incremental:
+                    for table in (sums.SUMS_TABLE, sums.RUN_KEYS):
+                        analyse(connections[0], table)
             per_lane = _all_of(pool, [lambda c=c: _work_through(c, queue, stop, ctx, test, should_stop)
                                       for c in connections])
         except BaseException:  # an interrupt here, too, lets no lane start another table
@@ -277,9 +280,10 @@ def _materialise_everywhere(pool: ThreadPoolExecutor, connections: list[Connecti
             rows = materialise_run(connection, ctx)
         else:
             build_scope(connection, ctx, previous)
-            materialise_run(connection, ctx, scope_races_filter(ctx))
+            rows = materialise_run(connection, ctx, scope_races_filter())
             sums.classify(connection, RACE_RUNNERS)
-            rows = add_races(connection, ctx, sums.regrouped_runs("ru", "h"))
+            if sums.any_regrouped(connection):
+                rows = add_races(connection, ctx, sums.regrouped_races())
             touch_changed_runs(connection)
         if ctx.test_from is not None:
             sums.create_test_sums(connection)
@@ -329,6 +333,8 @@ def _compute(connection: Connection, job: Job, ctx: Context, test: bool) -> Tabl
         rows = filled if filled is not None else build_stage(connection, job, ctx)
         if not test and filled is None:
             swap_in(connection, job, ctx)
+        if not test and not ctx.incremental:
+            analyse(connection, job.name)
     finally:
         drop_stage(connection, job)
     return TableResult(job.name, job.category, rows, time.perf_counter() - started, not test)

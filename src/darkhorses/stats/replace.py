@@ -144,6 +144,15 @@ def swap_in(connection: Connection, job: Job, ctx: Context) -> None:
             connection.execute(ctx.sql(job.calendar(Dialect.of(connection))), ctx.params())
 
 
+def analyse(connection: Connection, table: str) -> None:
+    """Refresh PostgreSQL's statistics of a table a full batch rewrote. The next incremental
+    batch looks up a few hundred keys in it, and with the statistics of an empty or much smaller
+    table the planner scans the whole table instead (autovacuum analyses it only later)."""
+    if Dialect.of(connection).is_postgres:
+        with connection.begin():
+            connection.exec_driver_sql(f"ANALYZE {table}")
+
+
 def drop_stage(connection: Connection, job: Job) -> None:
     with connection.begin():
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {stage_name(job)}")

@@ -72,9 +72,8 @@ def race_facts(dialect: Dialect, ctx: Context, *, resulted: bool, races: str | N
     """Race-level facts, computed once per race rather than once per runner.
 
     ``resulted`` keeps only races that count (a result, not void, on or before D), and in an
-    incremental batch only those the batch needs (``races``, a predicate over a runner ``ru`` and
-    its horse ``h``: one of them ran in the race); otherwise every race is kept (the runner-form
-    table also describes today's declarations).
+    incremental batch only those the batch needs (``races``, a predicate over the race ``ra``);
+    otherwise every race is kept (the runner-form table also describes today's declarations).
 
     ``order_key`` places a race in time (its off, in epoch seconds; the end of its day when the
     off is unknown), the same in every batch, so "latest" means the same in a full and an
@@ -84,8 +83,7 @@ def race_facts(dialect: Dialect, ctx: Context, *, resulted: bool, races: str | N
     if resulted:
         filters += ["ra.has_result = TRUE", "COALESCE(ra.is_abandoned, FALSE) = FALSE", "ra.date <= :as_of"]
         if races is not None:
-            filters.append("ra.id IN (SELECT ru.race_id FROM ra_mst_runners ru LEFT JOIN ra_mst_horses h "
-                           f"ON h.id = ru.horse_id WHERE {races})")
+            filters.append(races)
     if ctx.first_day is not None:
         filters.append(f"{dialect.day_number('ra.date')} >= :first_day")
     day = dialect.day_number('ra.date')
@@ -188,11 +186,12 @@ def materialise_run(connection: Connection, ctx: Context, races: str | None = No
     return _analysed(connection)
 
 
-def add_races(connection: Connection, ctx: Context, races: str) -> int:
-    """Add to ``run`` the runs of ``races`` it does not hold yet (whole races, so each race's
-    field size and dead heats stay right); return its new row count."""
-    held = f"ru.race_id NOT IN (SELECT race_id FROM {RUN_TABLE})"
-    connection.execute(ctx.sql(f"INSERT INTO {RUN_TABLE} {run_select(Dialect.of(connection), ctx, f'{races} AND {held}')}"),
+def add_races(connection: Connection, ctx: Context, race_ids: str) -> int:
+    """Add to ``run`` the runs of the races ``race_ids`` (a SELECT of race ids) that it does not
+    hold yet, whole races so each race's field size and dead heats stay right; return its new
+    row count."""
+    races = f"ra.id IN ({race_ids}) AND ra.id NOT IN (SELECT race_id FROM {RUN_TABLE})"
+    connection.execute(ctx.sql(f"INSERT INTO {RUN_TABLE} {run_select(Dialect.of(connection), ctx, races)}"),
                        ctx.params())
     return _analysed(connection)
 

@@ -48,7 +48,7 @@ from darkhorses.db.types import UTCDateTime
 from darkhorses.stats.context import EPOCH, Context, day_number
 from darkhorses.stats.run import RUN_TABLE
 from darkhorses.stats.sql import Dialect
-from darkhorses.stats.sums import FRESH, REGROUP, RUN_KEYS
+from darkhorses.stats.sums import FRESH, REGROUP, RUN_KEYS, races_of
 
 SCOPE_TABLE = "scope_keys"
 CHANGED_RUNNERS = "scope_runners"
@@ -66,6 +66,7 @@ least one second is needed."""
 WATCHED = ("ra_mst_runners", "ra_mst_races", "ra_mst_horses", "ra_mst_jockeys", "ra_mst_trainers",
            "ra_mst_owners", "ra_mst_sires", "ra_mst_dams", "ra_mst_damsires")
 """The tables statistics read, whose ``updated_at`` says what changed."""
+RACES = "scope_races"
 RACE_RUNNERS = "scope_race_runners"
 """Every runner of a race in which a runner changed: their runs are compared with the stored facts."""
 
@@ -226,27 +227,32 @@ UNION SELECT ru.id FROM ra_mst_runners ru JOIN ra_mst_horses h ON h.id = ru.hors
     run(f"""INSERT INTO {SCOPE_TABLE} SELECT DISTINCT k.kind, k.id FROM (
 {' UNION '.join(f"SELECT '{kind}' AS kind, id FROM ra_mst_{kind}s WHERE horse_id IN (SELECT id FROM {SCOPE_TABLE} WHERE kind = 'horse')" for kind in PEDIGREE)}
 ) k WHERE NOT EXISTS (SELECT 1 FROM {SCOPE_TABLE} s WHERE s.kind = k.kind AND s.id = k.id)""")
+    _build_races(connection, ctx)
     if dialect.is_postgres:
-        for name in (SCOPE_TABLE, CHANGED_RUNNERS, RACE_RUNNERS):
+        for name in (SCOPE_TABLE, CHANGED_RUNNERS, RACE_RUNNERS, RACES):
             connection.exec_driver_sql(f"ANALYZE {name}")
 
 
-def scope_races_filter(ctx: Context, runner: str = "ru", horse: str = "h") -> str:
-    """The races an incremental ``run`` relation starts from, as a predicate over a runner and its
-    horse: the races of changed runners, every race of a horse in scope (its form and lineage
-    read all of its runs) or of an ancestor in scope (its own career), the runs whose lineage
-    quotes a changed pedigree row, and every race of the people tables' 30-day window. The groups
-    of people and pedigree come from their stored sums (:mod:`darkhorses.stats.sums`), which add
-    the races of the entities they recompute whole."""
-    own = " OR ".join(
-        f"{runner}.horse_id IN (SELECT horse_id FROM ra_mst_{kind}s WHERE id IN "
-        f"(SELECT id FROM {SCOPE_TABLE} WHERE kind = '{kind}'))"
-        for kind in PEDIGREE
-    )
-    lineage = any_in_scope(ctx, {f"{k}_row": f"COALESCE({horse}.{k}_id, {runner}.{k}_id)" for k in PEDIGREE})
-    window = _days_sql("d.date", [(ctx.as_of_day - max(WINDOWS) + 1, ctx.as_of_day)])
-    return (f"({runner}.id IN (SELECT runner_id FROM {RACE_RUNNERS}) OR {in_scope(ctx, 'horse', f'{runner}.horse_id')} "
-            f"OR {own} OR {lineage} OR {runner}.race_id IN (SELECT d.id FROM ra_mst_races d WHERE {window}))")
+def _build_races(connection: Connection, ctx: Context) -> None:
+    """``scope_races``: the races an incremental ``run`` relation starts from. The races of changed
+    runners, every race of a horse in scope (its form and lineage read all of its runs) or of an
+    ancestor in scope (its own career), the races whose lineage quotes a changed pedigree row, and
+    every race of the people tables' 30-day window. The groups of people and pedigree come from
+    their stored sums (:mod:`darkhorses.stats.sums`), which add the races of the entities they
+    recompute whole. Each part is found through an index, never by scanning the runners."""
+    own = [f"SELECT race_id FROM ra_mst_runners WHERE horse_id IN (SELECT horse_id FROM ra_mst_{kind}s "
+           f"WHERE id IN (SELECT id FROM {SCOPE_TABLE} WHERE kind = '{kind}'))" for kind in PEDIGREE]
+    rows = races_of(SCOPE_TABLE, {kind: f"{kind}_row" for kind in PEDIGREE})
+    window = _days_sql("date", [(ctx.as_of_day - max(WINDOWS) + 1, ctx.as_of_day)])
+    parts = [f"SELECT ru.race_id FROM {CHANGED_RUNNERS} c JOIN ra_mst_runners ru ON ru.id = c.runner_id",
+             f"SELECT race_id FROM ra_mst_runners WHERE horse_id IN (SELECT id FROM {SCOPE_TABLE} WHERE kind = 'horse')",
+             *own, *rows, f"SELECT id FROM ra_mst_races WHERE {window}"]
+    connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {RACES} AS {' UNION '.join(parts)}")
+
+
+def scope_races_filter() -> str:
+    """The races of an incremental ``run`` relation, as a predicate over the race ``ra``."""
+    return f"ra.id IN (SELECT race_id FROM {RACES})"
 
 
 def touch_changed_runs(connection: Connection) -> None:
@@ -260,5 +266,5 @@ def touch_changed_runs(connection: Connection) -> None:
 
 
 def drop_scope(connection: Connection) -> None:
-    for name in (CHANGED_RUNNERS, CHANGED_KEYS, SCOPE_TABLE, RACE_RUNNERS, FRESH, REGROUP):
+    for name in (CHANGED_RUNNERS, CHANGED_KEYS, SCOPE_TABLE, RACE_RUNNERS, RACES, FRESH, REGROUP):
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")

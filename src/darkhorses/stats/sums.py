@@ -128,9 +128,19 @@ def _families() -> tuple[Family, ...]:
     return tuple(families)
 
 
-FAMILIES = _families()
-"""Every group the statistics tables read, named ``<entity>`` (its whole record),
-``<entity>_<key>`` (by horse, class, distance, going, venue) or ``jockey_trainer``."""
+_ALL = {family.name: family for family in _families()}
+PER_BATCH = {name: family for name, family in _ALL.items() if family.kinds == ("horse",)}
+"""Groups of one horse, computed in each batch from ``run`` instead of being stored: a horse in
+scope has its whole career in the batch's ``run`` relation anyway, and stored they would be
+three rows in four of the table."""
+FAMILIES = tuple(family for name, family in _ALL.items() if name not in PER_BATCH)
+"""The stored groups, named ``<entity>`` (its whole record), ``<entity>_<key>`` (by horse,
+class, distance, going, venue) or ``jockey_trainer``."""
+
+
+def batch_rows(family: str, restriction: str) -> str:
+    """The rows of a :data:`PER_BATCH` family over the ``run`` rows ``restriction`` admits."""
+    return f"({PER_BATCH[family].select(restriction)})"
 
 
 def sums_of(table: str, family: str, scoped: str = "TRUE") -> str:
@@ -206,20 +216,35 @@ def classify(connection: Connection, changed: str) -> None:
     connection.exec_driver_sql("DROP TABLE scope_amended")
 
 
-def regrouped_runs(runner: str, horse: str) -> str:
-    """Runner rows (``runner``, with its horse row ``horse``) of an entity being recomputed whole."""
-    pedigree = ("sire", "dam", "damsire")
-    columns = {kind: f"{runner}.{kind}_id" for kind in KEY_KINDS if kind not in pedigree}
-    columns |= {kind: f"COALESCE({horse}.{kind}_id, {runner}.{kind}_id)" for kind in pedigree}
-    return "(" + " OR ".join(f"{column} IN (SELECT id FROM {REGROUP} WHERE kind = '{kind}')"
-                             for kind, column in columns.items()) + ")"
+def races_of(keys: str, kinds: dict[str, str]) -> list[str]:
+    """SELECTs of the ids of every race in which an entity of ``keys`` (a table of kind and id)
+    ran, each served by an index on the runners' key; ``kinds`` maps an entity (``jockey``) to its
+    kind in ``keys``. A pedigree key counts from the runner row and from the horse row (a superset
+    of the runs whose horse's record has it)."""
+    selects = []
+    for kind, stored in kinds.items():
+        wanted = f"(SELECT id FROM {keys} WHERE kind = '{stored}')"
+        selects.append(f"SELECT race_id FROM ra_mst_runners WHERE {kind}_id IN {wanted}")
+        if kind in ("sire", "dam", "damsire"):
+            selects.append(f"SELECT ru.race_id FROM ra_mst_horses h JOIN ra_mst_runners ru ON ru.horse_id = h.id "
+                           f"WHERE h.{kind}_id IN {wanted}")
+    return selects
+
+
+def regrouped_races() -> str:
+    """The races of every entity whose groups are recomputed whole."""
+    return " UNION ".join(races_of(REGROUP, {kind: kind for kind in KEY_KINDS}))
+
+
+def any_regrouped(connection: Connection) -> bool:
+    return connection.exec_driver_sql(f"SELECT 1 FROM {REGROUP} LIMIT 1").first() is not None
 
 
 def update(connection: Connection, changed: str) -> None:
     """Bring the sums and stored facts up to the ``run`` relation of an incremental batch:
     recompute the groups of ``scope_regroup``, add the new runs to the others."""
     dialect = Dialect.of(connection)
-    if connection.exec_driver_sql(f"SELECT 1 FROM {REGROUP} LIMIT 1").first() is not None:
+    if any_regrouped(connection):
         for family in FAMILIES:
             connection.exec_driver_sql(f"DELETE FROM {SUMS_TABLE} WHERE family = '{family.name}' "
                                        f"AND {family.regrouped()}")
