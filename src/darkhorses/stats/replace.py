@@ -99,9 +99,8 @@ def upsert_from_stage(connection: Connection, job: Job, stage: str, columns: lis
     names = ", ".join(columns)
     values = [c for c in columns if c not in job.key]
     compared = [c for c in values if c != job.stamp and c not in PARAMETER_COLUMNS]
-    distinct = "IS DISTINCT FROM" if Dialect.of(connection).is_postgres else "IS NOT"
     match = " AND ".join(f"t.{k} = s.{k}" for k in job.key)
-    changed = (f"({', '.join(f't.{c}' for c in compared)}) {distinct} "
+    changed = (f"({', '.join(f't.{c}' for c in compared)}) {Dialect.of(connection).differs} "
                f"({', '.join(f's.{c}' for c in compared)})")
     updates = ", ".join(f"{c} = excluded.{c}" for c in values)
     connection.exec_driver_sql(

@@ -48,13 +48,11 @@ from darkhorses.db.types import UTCDateTime
 from darkhorses.stats.context import EPOCH, Context, day_number
 from darkhorses.stats.run import RUN_TABLE
 from darkhorses.stats.sql import Dialect
-from darkhorses.stats.sums import FRESH, REGROUP, RUN_KEYS, races_of
+from darkhorses.stats.sums import FRESH, KEY_KINDS, PEDIGREE, PEOPLE, REGROUP, RUN_KEYS, races_of
 
 SCOPE_TABLE = "scope_keys"
 CHANGED_RUNNERS = "scope_runners"
 CHANGED_KEYS = "scope_runner_keys"
-PEOPLE = ("jockey", "trainer", "owner")
-PEDIGREE = ("sire", "dam", "damsire")
 KINDS = ("horse", *PEOPLE, *PEDIGREE, *(f"{kind}_row" for kind in PEDIGREE))
 WINDOWS = (14, 30)
 """The rolling windows of the people tables (``recent_14d_*``, ``recent_30d_*``)."""
@@ -191,12 +189,12 @@ UNION SELECT ru.id FROM ra_mst_runners ru JOIN ra_mst_horses h ON h.id = ru.hors
         "LEFT JOIN ra_mst_horses h ON h.id = ru.horse_id")
     now_keys = " UNION ".join(
         f"SELECT '{kind}', {kind}_id FROM {CHANGED_KEYS} WHERE {kind}_id IS NOT NULL"
-        for kind in ("horse", *PEOPLE, *PEDIGREE)
+        for kind in KEY_KINDS
     )
     old_keys = " UNION ".join(
         f"SELECT '{kind}', k.{kind}_id FROM {CHANGED_RUNNERS} c JOIN {RUN_KEYS} k ON k.runner_id = c.runner_id "
         f"WHERE k.{kind}_id IS NOT NULL"
-        for kind in ("horse", *PEOPLE, *PEDIGREE)
+        for kind in KEY_KINDS
     )
     masters = " UNION ".join(
         f"SELECT '{kind}', id FROM ra_mst_{kind}s WHERE updated_at >= :since" for kind in (*PEOPLE, *PEDIGREE)
@@ -262,7 +260,7 @@ def touch_changed_runs(connection: Connection) -> None:
     connection.exec_driver_sql(
         f"INSERT INTO {SCOPE_TABLE} (kind, id) SELECT kind, id FROM {REGROUP} UNION "
         + " UNION ".join(f"SELECT '{kind}', r.{kind}_id FROM {RUN_TABLE} r JOIN {FRESH} f ON f.runner_id = r.runner_id "
-                         f"WHERE r.{kind}_id IS NOT NULL" for kind in ("horse", *PEOPLE, *PEDIGREE)))
+                         f"WHERE r.{kind}_id IS NOT NULL" for kind in KEY_KINDS))
 
 
 def drop_scope(connection: Connection) -> None:

@@ -56,6 +56,11 @@ class Dialect:
         with a column of the default collation: PostgreSQL refuses to mix the two."""
         return f'({text_sql} COLLATE "C")' if self.is_postgres else text_sql
 
+    @property
+    def differs(self) -> str:
+        """The NULL-safe inequality of two values or row values."""
+        return "IS DISTINCT FROM" if self.is_postgres else "IS NOT"
+
     def epoch_seconds(self, timestamp_sql: str) -> str:
         """A UTC timestamp as whole seconds since 1970 (NULL stays NULL)."""
         if self.is_postgres:

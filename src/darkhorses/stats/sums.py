@@ -36,7 +36,10 @@ REGROUP = "scope_regroup"
 """The (kind, id) of entities whose groups are recomputed whole in this batch."""
 FRESH = "scope_fresh"
 """The runner ids of runs added since the last populate."""
-KEY_KINDS = ("horse", "jockey", "trainer", "owner", "sire", "dam", "damsire")
+PEOPLE = ("jockey", "trainer", "owner")
+PEDIGREE = ("sire", "dam", "damsire")
+KEY_KINDS = ("horse", *PEOPLE, *PEDIGREE)
+"""The entities a run belongs to, whose statistics it feeds."""
 
 AGGREGATES = {
     **RECORD_AGGREGATES,
@@ -112,13 +115,11 @@ class Family:
 
 def _families() -> tuple[Family, ...]:
     hf, cls = _text("key_hf"), _text("class_num")
-    families = [Family(kind, (kind,)) for kind in ("jockey", "trainer", "owner")]
-    families += [Family(f"{kind}_horse", (kind,), sub="COALESCE(horse_id, '')")
-                 for kind in ("owner", "sire", "dam", "damsire")]
-    families += [Family(f"{kind}_class", (kind,), sub=cls, where="class_num IS NOT NULL")
-                 for kind in ("sire", "dam", "damsire")]
+    families = [Family(kind, (kind,)) for kind in PEOPLE]
+    families += [Family(f"{kind}_horse", (kind,), sub="COALESCE(horse_id, '')") for kind in ("owner", *PEDIGREE)]
+    families += [Family(f"{kind}_class", (kind,), sub=cls, where="class_num IS NOT NULL") for kind in PEDIGREE]
     families += [Family(f"{kind}_distance", (kind,), sub=hf, where="key_hf IS NOT NULL")
-                 for kind in ("horse", "jockey", "trainer", "sire", "dam", "damsire")]
+                 for kind in ("horse", "jockey", "trainer", *PEDIGREE)]
     families += [Family(f"{kind}_going", (kind,), sub=hf, sub2="going_raw",
                         where="key_hf IS NOT NULL AND going_raw IS NOT NULL")
                  for kind in ("horse", "jockey", "trainer")]
@@ -156,12 +157,15 @@ def _insert(target: str, selects: list[str]) -> str:
     return f"INSERT INTO {target} ({names}) SELECT {names} FROM ({' UNION ALL '.join(selects)}) s WHERE TRUE"
 
 
+def _every_group() -> list[str]:
+    return [family.select("TRUE") for family in FAMILIES]
+
+
 def create_test_sums(connection: Connection) -> None:
     """A ``--test`` batch's sums, from its slice of runs, private to the connection."""
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {TEST_SUMS}")
-    names = ", ".join(_COLUMNS)
-    union = " UNION ALL ".join(family.select("TRUE") for family in FAMILIES)
-    connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {TEST_SUMS} AS SELECT {names} FROM ({union}) s")
+    connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {TEST_SUMS} AS SELECT * FROM {SUMS_TABLE} WHERE FALSE")
+    connection.exec_driver_sql(_insert(TEST_SUMS, _every_group()))
 
 
 def _combined(name: str, dialect: Dialect) -> str:
@@ -181,7 +185,7 @@ def rebuild(connection: Connection) -> None:
     dialect = Dialect.of(connection)
     for table in (SUMS_TABLE, RUN_KEYS):
         connection.exec_driver_sql(f"TRUNCATE {table}" if dialect.is_postgres else f"DELETE FROM {table}")
-    connection.exec_driver_sql(_insert(SUMS_TABLE, [family.select("TRUE") for family in FAMILIES]))
+    connection.exec_driver_sql(_insert(SUMS_TABLE, _every_group()))
     _store_facts(connection, "TRUE")
 
 
@@ -200,11 +204,10 @@ def classify(connection: Connection, changed: str) -> None:
         f"CREATE TEMPORARY TABLE {FRESH} AS SELECT r.runner_id FROM {RUN_TABLE} r "
         f"JOIN {changed} c ON c.runner_id = r.runner_id "
         f"WHERE NOT EXISTS (SELECT 1 FROM {RUN_KEYS} k WHERE k.runner_id = r.runner_id)")
-    differs = "IS DISTINCT FROM" if Dialect.of(connection).is_postgres else "IS NOT"
     connection.exec_driver_sql(
         f"CREATE TEMPORARY TABLE scope_amended AS SELECT k.runner_id FROM {RUN_KEYS} k "
         f"JOIN {changed} c ON c.runner_id = k.runner_id LEFT JOIN {RUN_TABLE} r ON r.runner_id = k.runner_id "
-        f"WHERE r.runner_id IS NULL OR ({', '.join(f'k.{kind}_id' for kind in KEY_KINDS)}, k.facts) {differs} "
+        f"WHERE r.runner_id IS NULL OR ({', '.join(f'k.{kind}_id' for kind in KEY_KINDS)}, k.facts) {Dialect.of(connection).differs} "
         f"({', '.join(f'r.{kind}_id' for kind in KEY_KINDS)}, {facts_sql('r')})")
     sources = (f"{RUN_KEYS} k JOIN scope_amended a ON a.runner_id = k.runner_id",
                f"{RUN_TABLE} k JOIN scope_amended a ON a.runner_id = k.runner_id")
@@ -225,7 +228,7 @@ def races_of(keys: str, kinds: dict[str, str]) -> list[str]:
     for kind, stored in kinds.items():
         wanted = f"(SELECT id FROM {keys} WHERE kind = '{stored}')"
         selects.append(f"SELECT race_id FROM ra_mst_runners WHERE {kind}_id IN {wanted}")
-        if kind in ("sire", "dam", "damsire"):
+        if kind in PEDIGREE:
             selects.append(f"SELECT ru.race_id FROM ra_mst_horses h JOIN ra_mst_runners ru ON ru.horse_id = h.id "
                            f"WHERE h.{kind}_id IN {wanted}")
     return selects
